@@ -1,0 +1,149 @@
+/**
+ * What changed between two compiled configurations, sorted by what applying it takes, for reload:
+ * a neighbour is identified by its address (a new address is a removed and an added neighbour);
+ * each changed setting is either
+ *   session - negotiated in OPEN or part of the TCP connection: applying it resets the session;
+ *   policy  - decides which routes are accepted or sent and how: re-run import/export, no reset;
+ *   other   - neither: labels, timers used only before a session exists, the `down` switch (the
+ *             reload stops or starts the peer for that), a password file's path when the key is equal.
+ * Settings are named by their bgpd.toml keys.
+ */
+
+import { Secret, type DaemonConfig, type NeighborConfig, type NetworkConfig } from './types';
+
+export type ChangeClass = 'session' | 'policy' | 'other';
+
+export interface ChangedFields {
+  session: string[];
+  policy: string[];
+  other: string[];
+}
+
+export interface NeighborDiff extends ChangedFields {
+  address: string;
+  kind: 'added' | 'removed' | 'changed';
+  old?: NeighborConfig;
+  new?: NeighborConfig;
+  /** Some session parameter changed: the session must be reset (always false for added/removed). */
+  needsReset: boolean;
+}
+
+export interface ConfigDiff {
+  /**
+   * Global settings: `session` ones (local-as, router-id, hostname) go into every OPEN, so every
+   * session resets; `policy` (always-compare-med) re-runs the decision process.
+   */
+  global: ChangedFields;
+  /** Neighbours that differ: in the new config's order, then the removed ones. */
+  neighbors: NeighborDiff[];
+  networks: { added: NetworkConfig[]; removed: NetworkConfig[]; changed: { old: NetworkConfig; new: NetworkConfig }[] };
+  /** Nothing at all differs. */
+  empty: boolean;
+}
+
+/** How each neighbour setting is applied; every NeighborConfig field appears here. */
+const NEIGHBOR_FIELDS: Record<keyof NeighborConfig, [string, ChangeClass]> = {
+  address: ['address', 'session'],
+  remoteAs: ['remote-as', 'session'],
+  description: ['description', 'other'],
+  group: ['group', 'other'],
+  localAddress: ['local-address', 'session'],
+  port: ['port', 'session'],
+  passive: ['passive', 'session'],
+  multihop: ['multihop', 'session'],
+  ttlSecurity: ['ttl-security', 'session'],
+  holdTime: ['hold-time', 'session'],
+  connectRetry: ['connect-retry', 'other'],
+  password: ['password', 'session'],
+  passwordFile: ['password-file', 'other'],
+  families: ['families', 'session'],
+  nextHopSelf: ['next-hop-self', 'policy'],
+  nextHop6: ['next-hop6', 'policy'],
+  routeReflectorClient: ['route-reflector-client', 'policy'],
+  role: ['role', 'session'],
+  strictRole: ['strict-role', 'session'],
+  maxPrefixIn: ['max-prefix-in', 'policy'],
+  maxPrefixOut: ['max-prefix-out', 'policy'],
+  enforceFirstAs: ['enforce-first-as', 'policy'],
+  down: ['down', 'other'],
+  gracefulRestart: ['graceful-restart', 'session'],
+  sendMed: ['send-med', 'policy'],
+  allowOwnAs: ['allow-own-as', 'policy'],
+};
+
+const GLOBAL_FIELDS: Record<Exclude<keyof DaemonConfig, 'neighbors' | 'networks'>, [string, ChangeClass]> = {
+  localAs: ['local-as', 'session'],
+  routerId: ['router-id', 'session'],
+  hostname: ['hostname', 'session'],
+  alwaysCompareMed: ['always-compare-med', 'policy'],
+  listen: ['listen', 'other'],
+  control: ['control', 'other'],
+  metrics: ['metrics', 'other'],
+  logLevel: ['log-level', 'other'],
+  // Only defaults for neighbours: their effect shows in each neighbour's own diff.
+  holdTime: ['hold-time', 'other'],
+  connectRetry: ['connect-retry', 'other'],
+};
+
+export function configsEqual(a: DaemonConfig, b: DaemonConfig): boolean {
+  return valuesEqual(a, b);
+}
+
+export function diffConfig(oldConfig: DaemonConfig, newConfig: DaemonConfig): ConfigDiff {
+  const global = changedFields(oldConfig, newConfig, GLOBAL_FIELDS);
+  const neighbors: NeighborDiff[] = [];
+  const oldByAddress = new Map(oldConfig.neighbors.map((n) => [n.address, n]));
+  const newAddresses = new Set(newConfig.neighbors.map((n) => n.address));
+  for (const n of newConfig.neighbors) {
+    const o = oldByAddress.get(n.address);
+    if (!o) {
+      neighbors.push({ address: n.address, kind: 'added', new: n, session: [], policy: [], other: [], needsReset: false });
+      continue;
+    }
+    const fields = changedFields(o, n, NEIGHBOR_FIELDS);
+    if (fields.session.length + fields.policy.length + fields.other.length === 0) continue;
+    neighbors.push({ address: n.address, kind: 'changed', old: o, new: n, ...fields, needsReset: fields.session.length > 0 });
+  }
+  for (const o of oldConfig.neighbors) {
+    if (!newAddresses.has(o.address)) neighbors.push({ address: o.address, kind: 'removed', old: o, session: [], policy: [], other: [], needsReset: false });
+  }
+
+  const oldNets = new Map(oldConfig.networks.map((n) => [n.prefix, n]));
+  const newNets = new Map(newConfig.networks.map((n) => [n.prefix, n]));
+  const networks: ConfigDiff['networks'] = {
+    added: newConfig.networks.filter((n) => !oldNets.has(n.prefix)),
+    removed: oldConfig.networks.filter((n) => !newNets.has(n.prefix)),
+    changed: newConfig.networks.flatMap((n) => {
+      const o = oldNets.get(n.prefix);
+      return o && !valuesEqual(o, n) ? [{ old: o, new: n }] : [];
+    }),
+  };
+  const empty =
+    global.session.length + global.policy.length + global.other.length === 0 &&
+    neighbors.length === 0 &&
+    networks.added.length + networks.removed.length + networks.changed.length === 0;
+  return { global, neighbors, networks, empty };
+}
+
+function changedFields<T extends object>(a: T, b: T, table: Record<string, [string, ChangeClass]>): ChangedFields {
+  const out: ChangedFields = { session: [], policy: [], other: [] };
+  for (const [prop, [name, cls]] of Object.entries(table)) {
+    if (!valuesEqual((a as Record<string, unknown>)[prop], (b as Record<string, unknown>)[prop])) out[cls].push(name);
+  }
+  return out;
+}
+
+/** Structural equality for config values: Secrets by content, absent and undefined alike. */
+export function valuesEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof Secret || b instanceof Secret) return a instanceof Secret && b instanceof Secret && a.equals(b);
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => valuesEqual(x, b[i]));
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  for (const k of keys) if (!valuesEqual(ra[k], rb[k])) return false;
+  return true;
+}

@@ -1,0 +1,108 @@
+/**
+ * The canonical text of a configuration (`tsbgpd -nv`, like `bgpd -nv`): every setting explicit,
+ * including defaults, in a fixed order, so two printed configs can be compared with diff(1).
+ *
+ * Passwords: an inline one prints as `password = "<redacted>"`; one from a file prints as
+ * `password-file = "/path"` (the path is not secret). Loading the printed text gives back an equal
+ * config, except that "<redacted>" is refused as a password, so a config with inline passwords
+ * needs them put back first (the golden tests do exactly that).
+ *
+ * Groups are folded into their neighbours by the loader; each group still named by a neighbour is
+ * printed as an empty [[group]] so that the neighbour's `group = "..."` label loads back.
+ */
+
+import { familyName } from '../wire/iana';
+import { nameOf, ORIGIN_NAMES, ROLE_NAMES } from './schema';
+import type { DaemonConfig, MaxPrefix, NeighborConfig, NetworkConfig } from './types';
+import { formatCommunity, formatFileMode, formatHostPort, formatLargeCommunity } from './values';
+
+export function printConfig(config: DaemonConfig): string {
+  const out: string[] = ['# tsbgpd configuration in canonical form: every default explicit, passwords redacted.'];
+  const section = (header: string, lines: string[]) => out.push('', header, ...lines);
+
+  section('[global]', [
+    kv('local-as', config.localAs),
+    kv('router-id', str(config.routerId)),
+    kv('listen', `[${config.listen.map((l) => `{ address = ${str(l.host)}, port = ${l.port} }`).join(', ')}]`),
+    kv('hold-time', config.holdTime),
+    kv('connect-retry', config.connectRetry),
+    kv('log-level', str(config.logLevel)),
+    ...optional('hostname', config.hostname, str),
+    kv('always-compare-med', config.alwaysCompareMed),
+  ]);
+  section('[control]', [
+    kv('socket', str(config.control.socket)),
+    kv('mode', str(formatFileMode(config.control.mode))),
+    ...optional('restricted-socket', config.control.restrictedSocket, str),
+  ]);
+  if (config.metrics) section('[metrics]', [kv('listen', str(formatHostPort(config.metrics)))]);
+
+  const groups = [...new Set(config.neighbors.flatMap((n) => (n.group === undefined ? [] : [n.group])))];
+  if (groups.length > 0) out.push('', '# Group settings are folded into each neighbor below; the groups remain as labels.');
+  for (const g of groups) section('[[group]]', [kv('name', str(g))]);
+  for (const n of config.neighbors) section('[[neighbor]]', neighborLines(n));
+  for (const net of config.networks) section('[[network]]', networkLines(net));
+  return out.join('\n') + '\n';
+}
+
+function neighborLines(n: NeighborConfig): string[] {
+  let password: string[] = [];
+  if (n.passwordFile !== undefined) password = [kv('password-file', str(n.passwordFile))];
+  else if (n.password !== undefined) password = [kv('password', str(String(n.password)))];
+  return [
+    kv('address', str(n.address)),
+    kv('remote-as', n.remoteAs),
+    ...optional('description', n.description, str),
+    ...optional('group', n.group, str),
+    ...optional('local-address', n.localAddress, str),
+    kv('port', n.port),
+    kv('passive', n.passive),
+    ...optional('multihop', n.multihop, String),
+    ...optional('ttl-security', n.ttlSecurity, String),
+    kv('hold-time', n.holdTime),
+    kv('connect-retry', n.connectRetry),
+    ...password,
+    kv('families', `[${n.families.map((f) => str(familyName(f))).join(', ')}]`),
+    kv('next-hop-self', n.nextHopSelf),
+    ...optional('next-hop6', n.nextHop6, str),
+    kv('route-reflector-client', n.routeReflectorClient),
+    ...optional('role', n.role, (r) => str(nameOf(ROLE_NAMES, r))),
+    kv('strict-role', n.strictRole),
+    ...optional('max-prefix-in', n.maxPrefixIn, maxPrefix),
+    ...optional('max-prefix-out', n.maxPrefixOut, maxPrefix),
+    kv('enforce-first-as', n.enforceFirstAs),
+    ...optional('down', n.down, str),
+    kv('graceful-restart', n.gracefulRestart),
+    kv('send-med', n.sendMed),
+    kv('allow-own-as', n.allowOwnAs),
+  ];
+}
+
+function networkLines(n: NetworkConfig): string[] {
+  return [
+    kv('prefix', str(n.prefix)),
+    kv('origin', str(nameOf(ORIGIN_NAMES, n.origin))),
+    kv('communities', `[${n.communities.map((c) => str(formatCommunity(c))).join(', ')}]`),
+    kv('large-communities', `[${n.largeCommunities.map((c) => str(formatLargeCommunity(c))).join(', ')}]`),
+    ...optional('med', n.med, String),
+    ...optional('local-pref', n.localPref, String),
+    ...optional('next-hop', n.nextHop, str),
+  ];
+}
+
+function maxPrefix(m: MaxPrefix): string {
+  return m.restart === undefined ? `{ limit = ${m.limit} }` : `{ limit = ${m.limit}, restart = ${m.restart} }`;
+}
+
+function kv(key: string, value: string | number | boolean): string {
+  return `${key} = ${value}`;
+}
+
+function optional<T>(key: string, value: T | undefined, format: (v: T) => string): string[] {
+  return value === undefined ? [] : [kv(key, format(value))];
+}
+
+/** A TOML basic string. JSON's escapes are all valid TOML; TOML also wants DEL escaped. */
+export function str(s: string): string {
+  return JSON.stringify(s).replace(/\x7f/g, '\\u007f');
+}
