@@ -4,13 +4,16 @@
  * engine writes announcements back through the peers; control only queries and steers.
  */
 
+import { diffConfig } from './config/diff';
+import { formatConfigError } from './config/errors';
+import { loadConfigFile } from './config/load';
 import type { DaemonConfig, NeighborConfig } from './config/types';
 import { ControlServer, Handler } from './control/server';
 import type { Logger } from './log';
 import { RouteEngine } from './rib/engine';
 import { countersTotal } from './session/connection';
 import { Listener } from './session/listener';
-import { Peer, PeerConfig } from './session/peer';
+import { Peer, PeerConfig, PeerHooks } from './session/peer';
 import { requireMd5 } from './session/transport';
 import { CeaseSubcode, familyName } from './wire/iana';
 
@@ -56,6 +59,8 @@ export class Daemon {
   constructor(
     public config: DaemonConfig,
     private readonly log: Logger,
+    /** The file `reload` re-reads (SIGHUP, tsbgpctl reload). */
+    private readonly configFile?: string,
   ) {
     this.engine = new RouteEngine(config.networks, log.child({ part: 'rib' }));
     this.listener = new Listener((addr) => {
@@ -72,32 +77,129 @@ export class Daemon {
     this.control = new ControlServer(this.handlers(), log.child({ part: 'control' }));
   }
 
-  async start(): Promise<void> {
-    const hooks = {
-      onEstablished: (p: Peer) => this.engine.onEstablished(p),
-      onUpdate: (p: Peer, m: Parameters<RouteEngine['onUpdate']>[1]) => this.engine.onUpdate(p, m),
-      onRouteRefresh: (p: Peer, m: Parameters<RouteEngine['onRouteRefresh']>[1]) => this.engine.onRouteRefresh(p, m),
-      onSessionDown: (p: Peer, reason: string, g?: Parameters<RouteEngine['onSessionDown']>[2]) => this.engine.onSessionDown(p, reason, g),
-    };
-    const keys = new Map<string, string>();
-    for (const n of this.config.neighbors) {
-      if (n.password !== undefined) {
-        // A neighbour with a password never runs unsigned: fail loudly here instead.
-        try {
-          requireMd5();
-          keys.set(n.address, n.password.reveal());
-        } catch (e) {
-          this.log.error({ peer: n.address, err: (e as Error).message }, 'neighbor not started');
-          continue;
-        }
+  private readonly hooks: PeerHooks = {
+    onEstablished: (p) => this.engine.onEstablished(p),
+    onUpdate: (p, m) => this.engine.onUpdate(p, m),
+    onRouteRefresh: (p, m) => this.engine.onRouteRefresh(p, m),
+    onSessionDown: (p, reason, g) => this.engine.onSessionDown(p, reason, g),
+  };
+
+  /** A Peer for a configured neighbour, or undefined when it must not run (key but no TCP-MD5). */
+  private makePeer(n: NeighborConfig): Peer | undefined {
+    if (n.password !== undefined) {
+      // A neighbour with a password never runs unsigned: refuse it loudly instead.
+      try {
+        requireMd5();
+      } catch (e) {
+        this.log.error({ peer: n.address, err: (e as Error).message }, 'neighbor not started');
+        return undefined;
       }
-      const peer = new Peer(peerConfigFrom(n, this.config), hooks, this.log.child({ part: 'session' }));
-      this.peers.set(n.address, peer);
     }
-    await this.listener.start(this.config.listen, keys);
+    return new Peer(peerConfigFrom(n, this.config), this.hooks, this.log.child({ part: 'session' }));
+  }
+
+  private listenerKeys(): Map<string, string> {
+    const keys = new Map<string, string>();
+    for (const n of this.config.neighbors) if (n.password !== undefined && this.peers.has(n.address)) keys.set(n.address, n.password.reveal());
+    return keys;
+  }
+
+  async start(): Promise<void> {
+    for (const n of this.config.neighbors) {
+      const peer = this.makePeer(n);
+      if (peer) this.peers.set(n.address, peer);
+    }
+    await this.listener.start(this.config.listen, this.listenerKeys());
     await this.control.listen(this.config.control.socket, this.config.control.mode);
     if (this.config.control.restrictedSocket) await this.control.listen(this.config.control.restrictedSocket, 0o666, true);
     for (const p of this.peers.values()) p.start();
+  }
+
+  /**
+   * Apply a new, already validated configuration: added neighbours start, removed ones stop with
+   * Cease / Peer De-configured, a changed session parameter resets only that session (Cease / Other
+   * Configuration Change), a changed key is set on the listener first, network changes are
+   * announced or withdrawn. Sessions the change does not touch stay up.
+   */
+  async reload(next: DaemonConfig): Promise<string[]> {
+    const diff = diffConfig(this.config, next);
+    const done: string[] = [];
+    this.config = next;
+    if (diff.empty) return ['no changes'];
+    if (diff.global.other.includes('listen')) {
+      await this.listener.close();
+      await this.listener.start(next.listen, this.listenerKeys());
+      done.push('listener restarted');
+    }
+    const resetAll = diff.global.session.length > 0;
+    for (const d of diff.neighbors) {
+      const old = this.peers.get(d.address);
+      if (d.kind === 'removed') {
+        if (old) {
+          old.stop('neighbor removed from configuration', CeaseSubcode.PEER_DECONFIGURED);
+          setTimeout(() => old.dispose(), 200).unref();
+          this.engine.removePeer(old);
+          this.peers.delete(d.address);
+        }
+        this.listener.setKey(d.address, null);
+        done.push(`neighbor ${d.address} removed`);
+        continue;
+      }
+      const n = d.new!;
+      if (d.kind === 'added' || !old) {
+        const peer = this.makePeer(n);
+        if (!peer) continue;
+        this.peers.set(n.address, peer);
+        if (n.password !== undefined) this.listener.setKey(n.address, n.password.reveal());
+        peer.start();
+        done.push(`neighbor ${n.address} added`);
+        continue;
+      }
+      if (d.session.includes('password')) this.listener.setKey(n.address, n.password?.reveal() ?? null);
+      old.reconfigure(peerConfigFrom(n, next));
+      const wasDown = d.old?.down !== undefined;
+      if (n.down !== undefined && !wasDown) {
+        old.stop(n.down);
+        done.push(`neighbor ${n.address} down: ${n.down}`);
+      } else if (n.down === undefined && wasDown) {
+        old.start();
+        done.push(`neighbor ${n.address} up`);
+      } else if (d.needsReset && n.down === undefined) {
+        old.reset(CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
+        done.push(`neighbor ${n.address} reset (${d.session.join(', ')})`);
+      } else if (d.policy.length + d.other.length > 0) {
+        done.push(`neighbor ${n.address} updated (${[...d.policy, ...d.other].join(', ')})`);
+      }
+    }
+    if (resetAll) {
+      for (const p of this.peers.values()) {
+        p.reconfigure(peerConfigFrom(next.neighbors.find((x) => x.address === p.config.remoteAddress)!, next));
+        if (next.neighbors.find((x) => x.address === p.config.remoteAddress)?.down === undefined) p.reset(CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
+      }
+      done.push(`all sessions reset (${diff.global.session.join(', ')})`);
+    }
+    const nets = diff.networks;
+    if (nets.added.length + nets.removed.length + nets.changed.length > 0) {
+      this.engine.setNetworks(next.networks, this.peers.values());
+      done.push(`networks: ${nets.added.length} added, ${nets.removed.length} removed, ${nets.changed.length} changed`);
+    }
+    this.log.info({ changes: done }, 'configuration reloaded');
+    return done;
+  }
+
+  /**
+   * Re-read the configuration file: checked whole first; when it has errors the running
+   * configuration stays and the errors are logged and returned to the caller.
+   */
+  async reloadFromFile(): Promise<{ ok: true; changes: string[] } | { ok: false; errors: string[] }> {
+    if (!this.configFile) return { ok: false, errors: ['no configuration file to reload'] };
+    const loaded = loadConfigFile(this.configFile);
+    if (!loaded.ok) {
+      const errors = loaded.errors.map(formatConfigError);
+      this.log.error({ errors }, 'reload refused: configuration has errors; running configuration kept');
+      return { ok: false, errors };
+    }
+    return { ok: true, changes: await this.reload(loaded.config) };
   }
 
   /** Clean shutdown: Cease with the given Shutdown Communication to every peer, then close. */
@@ -176,6 +278,11 @@ export class Daemon {
       };
     });
     h.set('show.rib.out', (args) => ({ prefixes: this.engine.announced(this.peerByArg(args)) }));
+    h.set('reload', async () => {
+      const r = await this.reloadFromFile();
+      if (!r.ok) throw new Error(`configuration not reloaded:\n${r.errors.join('\n')}`);
+      return { changes: r.changes };
+    });
     h.set('neighbor.down', (args) => {
       this.peerByArg(args).stop(typeof args.reason === 'string' ? args.reason : undefined);
       return { ok: true };

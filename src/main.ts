@@ -5,7 +5,7 @@
  *   tsbgpd -n [-v] [-f FILE]  check FILE and exit 0, or print every error as FILE:LINE:COL; with -v
  *                             print the effective configuration in canonical form (secrets redacted)
  *   tsbgpd -V                 print the version
- * Signals: SIGTERM/SIGINT shut down cleanly (a second one exits at once).
+ * Signals: SIGTERM/SIGINT shut down cleanly (a second one exits at once); SIGHUP reloads.
  */
 
 import pino from 'pino';
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = pino({ level: loaded.config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }) as unknown as Logger;
-  const daemon = new Daemon(loaded.config, log);
+  const daemon = new Daemon(loaded.config, log, args.file);
   try {
     await daemon.start();
   } catch (e) {
@@ -105,7 +105,10 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => onStop('SIGTERM'));
     process.on('SIGINT', () => onStop('SIGINT'));
-    process.on('SIGHUP', () => log.warn({}, 'SIGHUP: configuration reload is not implemented yet'));
+    process.on('SIGHUP', () => {
+      log.info({ config: args.file }, 'SIGHUP: reloading configuration');
+      void daemon.reloadFromFile();
+    });
   });
 }
 
