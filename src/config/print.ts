@@ -8,7 +8,8 @@
  * needs them put back first (the golden tests do exactly that).
  *
  * Groups are folded into their neighbours by the loader; each group still named by a neighbour is
- * printed as an empty [[group]] so that the neighbour's `group = "..."` label loads back.
+ * printed as an empty [[group]] so that the neighbour's `group = "..."` label loads back. Likewise
+ * [global] `port` is folded into each listen entry, and relative paths print resolved (absolute).
  */
 
 import { familyName } from '../wire/iana';
