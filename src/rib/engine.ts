@@ -86,7 +86,31 @@ export class RouteEngine {
   onEstablished(peer: Peer): void {
     const r = this.rib(peer);
     r.eor.clear();
+    this.sweepUnpreserved(peer);
     this.announceAll(peer);
+  }
+
+  /**
+   * RFC 4724 sec. 4.2: once the session is re-established, stale routes of a family that the new
+   * Graceful Restart capability does not list with the Forwarding State bit set (or of any family,
+   * when the capability is gone) are removed at once; the others wait for End-of-RIB.
+   */
+  private sweepUnpreserved(peer: Peer): void {
+    const r = this.rib(peer);
+    const preserved = new Set<FamilyKey>();
+    for (const f of peer.negotiated?.peerGracefulRestart?.families ?? []) if (f.forwardingPreserved) preserved.add(f.family);
+    let swept = 0;
+    let left = 0;
+    for (const route of [...r.routes.values()]) {
+      if (!route.stale) continue;
+      if (preserved.has(route.family)) left++;
+      else if (r.routes.delete(route.prefix)) swept++;
+    }
+    if (swept > 0) this.log.info({ peer: peer.config.remoteAddress, swept }, 'graceful restart: peer kept no forwarding state, stale routes removed');
+    if (left === 0 && r.staleTimer) {
+      clearTimeout(r.staleTimer);
+      r.staleTimer = undefined;
+    }
   }
 
   /** Send the originated networks and End-of-RIB for every negotiated family. */
@@ -178,7 +202,9 @@ export class RouteEngine {
     if (graceful && graceful.restartTime > 0) {
       let n = 0;
       for (const route of r.routes.values()) {
-        if (graceful.families.includes(route.family)) {
+        // RFC 4724 sec. 4.2: "To deal with possible consecutive restarts, a route (from the peer)
+        // previously marked as stale MUST be deleted."
+        if (graceful.families.includes(route.family) && !route.stale) {
           route.stale = true;
           n++;
         } else r.routes.delete(route.prefix);

@@ -135,19 +135,20 @@ export class Connection {
   /** Write an already encoded message of the given type. Returns false above the high-water mark. */
   writeRaw(bytes: Buffer, type: number): boolean {
     if (this.closed) return false;
-    bump(this.sent, type);
     if (this.queue.length === 0 && !this.socket.writableNeedDrain) {
       this.socket.write(bytes);
       this.lastWrite = this.now();
     } else {
-      this.queue.push(bytes);
-      this.queuedBytes += bytes.length;
-      if (this.queuedBytes > this.limits.hardLimit) {
+      // Refuse the message that would overflow the queue rather than hold it: the queue stays within
+      // hardLimit, and what was never sent is not counted as sent.
+      if (this.queuedBytes + bytes.length > this.limits.hardLimit) {
         this.reportClosed(`outbound queue above ${this.limits.hardLimit} bytes: peer is not reading`);
-        this.close();
         return false;
       }
+      this.queue.push(bytes);
+      this.queuedBytes += bytes.length;
     }
+    bump(this.sent, type);
     return this.queued < this.limits.highWater;
   }
 
@@ -224,6 +225,7 @@ export class Connection {
   destroy(): void {
     this.closed = true;
     this.reportedClose.done = true;
+    this.dropQueue();
     this.socket.destroy();
   }
 
@@ -231,8 +233,15 @@ export class Connection {
     if (this.reportedClose.done) return;
     this.reportedClose.done = true;
     this.closed = true;
+    this.dropQueue();
     this.socket.destroy();
     this.events.onClosed(reason);
+  }
+
+  /** A destroyed socket sends nothing more: let the queued messages go. */
+  private dropQueue(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
   }
 }
 

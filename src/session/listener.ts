@@ -66,13 +66,8 @@ export class Listener {
 
   /** Keys that apply to a listening address of this family (IPv4 peers can reach a '::' listener). */
   private keysFor(host: string): Map<string, string> {
-    const v6 = net.isIPv6(host);
     const out = new Map<string, string>();
-    for (const [peer, key] of this.keys) {
-      if (net.isIPv6(peer) && !v6) continue;
-      if (net.isIPv4(peer) && v6 && host !== '::') continue;
-      out.set(peer, key);
-    }
+    for (const [peer, key] of this.keys) if (reaches(peer, host)) out.set(peer, key);
     return out;
   }
 
@@ -81,7 +76,9 @@ export class Listener {
     if (key === null) this.keys.delete(peer);
     else this.keys.set(peer, key);
     for (const { addr, server, keyed } of this.servers) {
-      if (!keyed || !this.keysFor(addr.host).has(peer) === (key !== null)) continue;
+      // By family, not by whether the key is there: a removed key is no longer in this.keys, and a
+      // key of the other family must not be tried on a socket that cannot take it.
+      if (!keyed || !reaches(peer, addr.host)) continue;
       try {
         setListenerKey(server, peer, key);
       } catch (e) {
@@ -126,4 +123,11 @@ export class Listener {
     await Promise.all(this.servers.map(({ server }) => new Promise<void>((r) => server.close(() => r()))));
     this.servers = [];
   }
+}
+
+/** Whether a neighbour at `peer` can reach a listener bound to `host` (IPv4 peers reach '::' too). */
+function reaches(peer: string, host: string): boolean {
+  const v6 = net.isIPv6(host);
+  if (net.isIPv6(peer.split('/')[0]!)) return v6;
+  return !v6 || host === '::';
 }

@@ -66,6 +66,11 @@ export interface PeerConfig {
   readonly nextHop6?: string;
   readonly idleHold?: IdleHoldPolicy;
   readonly maxConnectRetry?: number;
+  /**
+   * RFC 9687 SendHoldTime in seconds: undefined = the default (the greater of 8 minutes and twice the
+   * negotiated Hold Time), 0 = no SendHoldTimer, otherwise more than the Hold Time (sec. 4.4).
+   */
+  readonly sendHoldTime?: number;
 }
 
 export interface GracefulInfo {
@@ -141,6 +146,7 @@ export class Peer extends EventEmitter {
     private readonly now: () => number = Date.now,
   ) {
     super();
+    checkSendHoldTime(config);
     this.primary = new Session(!config.passive, config.holdTime);
     this.downSince = now();
     this.log = log.child({ peer: config.remoteAddress, description: config.name !== config.remoteAddress ? config.name : undefined });
@@ -199,6 +205,7 @@ export class Peer extends EventEmitter {
 
   /** Apply a new configuration. Session parameters changed: the caller resets the peer. */
   reconfigure(config: PeerConfig): void {
+    checkSendHoldTime(config);
     this.config = config;
   }
 
@@ -269,8 +276,16 @@ export class Peer extends EventEmitter {
       idleHoldTime: this.idleHoldTime,
       passive: this.config.passive,
       sendNotificationWithoutOpen: true,
-      sendHoldTime: sendHoldTime(negotiatedHold),
+      sendHoldTime: this.sendHoldSeconds(negotiatedHold),
     };
+  }
+
+  /** RFC 9687 SendHoldTime for a session with this Hold Time (timers.sendHoldTime). */
+  private sendHoldSeconds(holdTime: number): number {
+    const c = this.config.sendHoldTime;
+    // A reconfiguration may lower it to or below the Hold Time of a session negotiated before; until
+    // that session is reset it runs with the default rather than break sec. 4.4.
+    return sendHoldTime(holdTime, c !== undefined && (c === 0 || c > holdTime) ? c : undefined);
   }
 
   private fire(s: Session, event: FsmEvent, reason: string): void {
@@ -484,7 +499,7 @@ export class Peer extends EventEmitter {
   private afterWrite(s: Session): void {
     if (s.state !== 'Established' || !s.timers.has('send-hold') || !s.conn) return;
     if (s.conn.socket.writableNeedDrain) return;
-    const secs = sendHoldTime(s.negotiated?.holdTime ?? s.holdTime);
+    const secs = this.sendHoldSeconds(s.negotiated?.holdTime ?? s.holdTime);
     if (secs > 0) this.setTimer(s, 'send-hold', secs, () => this.fire(s, { name: 'SendHoldTimer_Expires' }, 'send-hold-timer-expired'));
   }
 
@@ -657,6 +672,15 @@ export class Peer extends EventEmitter {
     const n = this.negotiated;
     return n ? keepaliveInterval(n.holdTime) : keepaliveInterval(this.config.holdTime);
   }
+}
+
+/**
+ * RFC 9687 sec. 4.4: a configured SendHoldTime must exceed the Hold Time. Checked against the
+ * configured Hold Time, which no negotiated one exceeds, so the FSM never meets a value that
+ * timers.sendHoldTime() would refuse. Throws RangeError.
+ */
+function checkSendHoldTime(c: PeerConfig): void {
+  if (c.sendHoldTime !== undefined) sendHoldTime(c.holdTime, c.sendHoldTime);
 }
 
 function shutdownText(n: NotificationMessage): { shutdownCommunication?: string } {
