@@ -41,6 +41,12 @@ export function peerConfigFrom(n: NeighborConfig, g: DaemonConfig): PeerConfig {
     ...(g.hostname !== undefined ? { hostname: g.hostname } : {}),
     ...(n.down !== undefined ? { down: n.down } : {}),
     ...(n.nextHop6 !== undefined ? { nextHop6: n.nextHop6 } : {}),
+    nextHopSelf: n.nextHopSelf,
+    routeReflectorClient: n.routeReflectorClient,
+    sendMed: n.sendMed,
+    enforceFirstAs: n.enforceFirstAs,
+    allowOwnAs: n.allowOwnAs,
+    announce: n.announce,
   };
 }
 
@@ -62,7 +68,11 @@ export class Daemon {
     /** The file `reload` re-reads (SIGHUP, tsbgpctl reload). */
     private readonly configFile?: string,
   ) {
-    this.engine = new RouteEngine(config.networks, log.child({ part: 'rib' }));
+    this.engine = new RouteEngine(
+      { localAs: config.localAs, routerId: config.routerId, alwaysCompareMed: config.alwaysCompareMed },
+      config.networks,
+      log.child({ part: 'rib' }),
+    );
     this.listener = new Listener((addr) => {
       const p = this.peers.get(addr);
       if (!p) return undefined;
@@ -82,6 +92,7 @@ export class Daemon {
     onUpdate: (p, m) => this.engine.onUpdate(p, m),
     onRouteRefresh: (p, m) => this.engine.onRouteRefresh(p, m),
     onSessionDown: (p, reason, g) => this.engine.onSessionDown(p, reason, g),
+    onDrain: (p) => this.engine.onDrain(p),
   };
 
   /** A Peer for a configured neighbour, or undefined when it must not run (key but no TCP-MD5). */

@@ -1,166 +1,200 @@
 /**
- * The route engine as the session layer sees it: UPDATEs in, per-peer announcements out.
+ * The route engine: UPDATEs in, best paths decided, per-peer announcements out (RFC 4271 sec. 9).
  *
- * This first version originates the configured networks to every Established peer (with End-of-RIB,
- * RFC 4724 sec. 2), keeps what each peer sent (Adj-RIB-In, with RFC 7606 treat-as-withdraw routes
- * kept visible but marked), answers Route Refresh by re-sending what it announces (RFC 2918), and
- * keeps a graceful-restart helper's stale routes until End-of-RIB or the restart timer (RFC 4724
- * sec. 4.2). Best-path selection and re-advertisement of learned routes come with the Loc-RIB.
+ *   peer UPDATE -> import checks (import.ts) -> Adj-RIB-In -> Loc-RIB (decision.ts)
+ *     -> BestChangeBatch -> per peer: export (export.ts, cached per attribute set)
+ *     -> Adj-RIB-Out diff (only changes) -> UpdatePacker -> peer socket (backpressure honoured)
+ *
+ * Work is batched: the UPDATEs a connection delivers in one read batch go into the Adj-RIB-In, and
+ * the Loc-RIB decides the changed prefixes once, on the next turn of the event loop. Whole-table
+ * work (a new peer's initial table, a peer going down, a route refresh) runs in slices so that
+ * keepalives, hold timers and the control socket stay served. A peer whose queue is full gets the
+ * rest when it drains (dirty keys re-read from the Loc-RIB).
+ *
+ * Also: originated networks are the LOCAL source's paths; End-of-RIB (RFC 4724 sec. 2) follows the
+ * initial table; Route Refresh (RFC 2918, RFC 7313 BoRR/EoRR) re-sends the Adj-RIB-Out; graceful
+ * restart helper (RFC 4724 sec. 4.2) keeps a restarting peer's paths stale until End-of-RIB or the
+ * restart timer; RFC 7606 treat-as-withdraw paths stay visible but never win.
  */
 
 import type { NetworkConfig } from '../config/types';
 import type { Logger } from '../log';
-import type { Peer, GracefulInfo } from '../session/peer';
-import { ipv4ToString, ipv6ToString } from '../wire/addr';
+import type { GracefulInfo, Peer } from '../session/peer';
+import { ipv6FromString } from '../wire/addr';
 import type { PathAttributes } from '../wire/attributes/types';
-import { ErrorAction } from '../wire/attributes/types';
-import { FamilyKey, familyKey, IPV4_UNICAST, IPV6_UNICAST, RouteRefreshSubtype } from '../wire/iana';
-import type { NlriList } from '../wire/nlri';
+import { Afi, FamilyKey, familyKey, familyName, IPV4_UNICAST, IPV6_UNICAST, RouteRefreshSubtype, Safi } from '../wire/iana';
+import { encodeMessage } from '../wire/message';
+import { NlriList } from '../wire/nlri';
 import type { RouteRefreshMessage } from '../wire/route-refresh';
 import { endOfRib, isEndOfRib, UpdateMessage } from '../wire/update';
-import { encodeMessage } from '../wire/message';
-import { ExportSession, originationUpdates, usableIpv4NextHop, usableIpv6NextHop, withdrawalUpdates } from './originate';
+import { AdjRibIn } from './adj-rib-in';
+import { AdjRibOut, ExportCache } from './adj-rib-out';
+import { AttrSetId, NO_ATTRS } from './attr-intern';
+import { exportAttributes, ExportTarget, RouteSource as ExportSource } from './export';
+import { checkImport, ImportSource } from './import';
+import { LocRib, BestChangeBatch } from './loc-rib';
+import { usableIpv4NextHop, usableIpv6NextHop } from './originate';
+import { parseKey, PrefixKey, formatKey } from './prefix-key';
+import { ChangedKeys, Route, RouteFlag, RouteSource, RouteStore, SourceKind } from './route';
+import { UpdatePacker } from './update-packer';
+
+export interface EngineOptions {
+  localAs: number;
+  routerId: string;
+  alwaysCompareMed?: boolean;
+  /** Prefixes handled per slice of whole-table work. */
+  sliceSize?: number;
+}
 
 export interface ReceivedRoute {
   prefix: string;
   family: FamilyKey;
   attributes: PathAttributes;
-  /** RFC 7606 treat-as-withdraw: shown, never used. */
   invalid: boolean;
+  filtered: boolean;
   stale: boolean;
+  best: boolean;
   receivedAt: number;
 }
 
 interface PeerRib {
-  routes: Map<string, ReceivedRoute>;
+  peer: Peer;
+  adjIn?: AdjRibIn;
+  out?: AdjRibOut;
+  packer?: UpdatePacker;
+  cache?: ExportCache;
+  target?: ExportTarget;
+  /** Families still owed an End-of-RIB after the initial table. */
+  eorPending: Set<FamilyKey>;
   staleTimer?: NodeJS.Timeout;
-  /** Families whose End-of-RIB we have seen. */
-  eor: Set<FamilyKey>;
-  /** Prefixes announced to this peer, per family. */
-  announced: Map<FamilyKey, Set<string>>;
-  /** Counters for show neighbor / metrics. */
   updatesIn: number;
   withdrawsIn: number;
   eorIn: number;
   updatesOut: number;
   withdrawsOut: number;
   eorOut: number;
+  prefixesOutCount: number;
+  /** A drain slice is scheduled. */
+  draining?: boolean;
 }
 
-function listPrefixes(list: NlriList): string[] {
-  const out: string[] = [];
-  list.forEach((addr, len) => out.push(`${addr.length === 4 ? ipv4ToString(addr.readUInt32BE(0)) : ipv6ToString(addr)}/${len}`));
-  return out;
-}
+const { INVALID, FILTERED, STALE } = RouteFlag;
 
 export class RouteEngine {
+  readonly store: RouteStore;
+  readonly locRib: LocRib;
+  private readonly local: AdjRibIn;
   private ribs = new Map<Peer, PeerRib>();
+  private pending = new ChangedKeys();
+  private flushScheduled = false;
+  private readonly slice: number;
+  private networks: readonly NetworkConfig[] = [];
+  /** Best-path computations run (metrics). */
+  decisions = 0;
 
   constructor(
-    private networks: readonly NetworkConfig[],
+    private readonly opts: EngineOptions,
+    networks: readonly NetworkConfig[],
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.slice = opts.sliceSize ?? 20_000;
+    this.store = new RouteStore({ localAs: opts.localAs });
+    this.locRib = new LocRib(this.store, { alwaysCompareMed: opts.alwaysCompareMed ?? false });
+    this.local = AdjRibIn.create(this.store, { kind: SourceKind.LOCAL, name: 'local' });
+    this.locRib.onChange((b) => this.onBestChange(b));
+    this.setNetworks(networks, []);
+  }
 
   private rib(peer: Peer): PeerRib {
     let r = this.ribs.get(peer);
     if (!r) {
-      r = { routes: new Map(), eor: new Set(), announced: new Map(), updatesIn: 0, withdrawsIn: 0, eorIn: 0, updatesOut: 0, withdrawsOut: 0, eorOut: 0 };
+      r = { peer, eorPending: new Set(), updatesIn: 0, withdrawsIn: 0, eorIn: 0, updatesOut: 0, withdrawsOut: 0, eorOut: 0, prefixesOutCount: 0 };
       this.ribs.set(peer, r);
     }
     return r;
   }
 
-  private exportSession(peer: Peer): ExportSession {
-    const c = peer.config;
-    const local = peer.connection?.localAddress;
-    const isV6Session = local !== undefined && local.includes(':');
-    return {
-      localAs: c.localAs,
-      ebgp: c.localAs !== c.remoteAs,
-      nextHop4: isV6Session ? undefined : usableIpv4NextHop(local),
-      nextHop6: usableIpv6NextHop(peer.config.nextHop6) ?? (isV6Session ? usableIpv6NextHop(local) : undefined),
-    };
+  private adjIn(r: PeerRib): AdjRibIn {
+    if (!r.adjIn) {
+      const c = r.peer.config;
+      r.adjIn = AdjRibIn.create(this.store, {
+        kind: c.remoteAs === this.opts.localAs ? SourceKind.IBGP : SourceKind.EBGP,
+        address: c.remoteAddress,
+        remoteAs: c.remoteAs,
+        allowOwnAs: c.allowOwnAs ?? 0,
+        name: c.name ?? c.remoteAddress,
+      });
+    }
+    return r.adjIn;
   }
+
+  // ---- sessions ----------------------------------------------------------------------------------
 
   onEstablished(peer: Peer): void {
     const r = this.rib(peer);
-    r.eor.clear();
-    this.sweepUnpreserved(peer);
-    this.announceAll(peer);
+    const n = peer.negotiated;
+    if (!n) return;
+    const adj = this.adjIn(r);
+    const bgpId = peer.remoteOpen?.bgpId;
+    if (bgpId) adj.source.setBgpId(bgpId);
+    // RFC 4724 sec. 4.2: a family the restarted peer no longer preserves forwarding for loses its
+    // stale paths at once; the others wait for End-of-RIB.
+    const gr = n.peerGracefulRestart;
+    for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) {
+      const kept = gr?.families.find((f) => f.family === fam)?.forwardingPreserved === true;
+      if (!kept) adj.sweepStale(fam, this.pending);
+    }
+    this.scheduleFlush();
+    r.out?.clear();
+    r.out = new AdjRibOut(this.store.pool);
+    r.cache?.clear();
+    r.cache = new ExportCache(this.store.pool);
+    r.packer = new UpdatePacker(n.encode);
+    r.target = this.exportTarget(peer);
+    r.prefixesOutCount = 0;
+    r.eorPending = new Set(n.families.filter((f) => f === IPV4_UNICAST || f === IPV6_UNICAST));
+    // The initial table: every current best, sent in slices, then End-of-RIB.
+    for (const fam of r.eorPending) this.locRib.forEachBest(fam, (route) => r.out!.markDirty(route.key));
+    this.drainPeer(r);
   }
 
-  /**
-   * RFC 4724 sec. 4.2: once the session is re-established, stale routes of a family that the new
-   * Graceful Restart capability does not list with the Forwarding State bit set (or of any family,
-   * when the capability is gone) are removed at once; the others wait for End-of-RIB.
-   */
-  private sweepUnpreserved(peer: Peer): void {
+  onSessionDown(peer: Peer, reason: string, graceful?: GracefulInfo): void {
     const r = this.rib(peer);
-    const preserved = new Set<FamilyKey>();
-    for (const f of peer.negotiated?.peerGracefulRestart?.families ?? []) if (f.forwardingPreserved) preserved.add(f.family);
-    let swept = 0;
-    let left = 0;
-    for (const route of [...r.routes.values()]) {
-      if (!route.stale) continue;
-      if (preserved.has(route.family)) left++;
-      else if (r.routes.delete(route.prefix)) swept++;
-    }
-    if (swept > 0) this.log.info({ peer: peer.config.remoteAddress, swept }, 'graceful restart: peer kept no forwarding state, stale routes removed');
-    if (left === 0 && r.staleTimer) {
+    r.out?.clear();
+    r.out = undefined;
+    r.cache?.clear();
+    r.cache = undefined;
+    r.packer = undefined;
+    r.target = undefined;
+    r.eorPending.clear();
+    r.prefixesOutCount = 0;
+    const adj = r.adjIn;
+    if (!adj) return;
+    if (r.staleTimer) {
+      // RFC 4724 sec. 4.2: still stale from an earlier restart: those paths go now.
+      adj.sweepStale(undefined, this.pending);
       clearTimeout(r.staleTimer);
       r.staleTimer = undefined;
     }
-  }
-
-  /** Send the originated networks and End-of-RIB for every negotiated family. */
-  private announceAll(peer: Peer, families?: readonly FamilyKey[]): void {
-    const n = peer.negotiated;
-    if (!n) return;
-    const r = this.rib(peer);
-    const s = this.exportSession(peer);
-    for (const family of families ?? n.families) {
-      if (family !== IPV4_UNICAST && family !== IPV6_UNICAST) continue;
-      const updates = originationUpdates(this.networks, family, s);
-      const wanted = this.networks.filter((x) => x.family === family);
-      if (updates.length === 0 && wanted.length > 0) {
-        this.log.warn({ peer: peer.config.remoteAddress, family }, 'no usable next hop for this family on this session: not announced');
+    if (graceful && graceful.restartTime > 0) {
+      for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) {
+        if (graceful.families.includes(fam)) adj.markStale(fam);
+        else adj.dropAll(this.pending, fam);
       }
-      const sent = new Set<string>();
-      for (const u of updates) {
-        peer.sendUpdate(encodeMessage(u, n.encode));
-        r.updatesOut++;
-        for (const p of u.nlri.count > 0 ? listPrefixes(u.nlri) : u.attributes.mpReach ? listPrefixes(u.attributes.mpReach.nlri) : []) sent.add(p);
-      }
-      r.announced.set(family, sent);
-      peer.sendUpdate(encodeMessage(endOfRib(family), n.encode));
-      r.eorOut++;
+      this.log.info({ peer: peer.config.remoteAddress, restartTime: graceful.restartTime }, 'graceful restart: keeping routes as stale');
+      r.staleTimer = setTimeout(() => {
+        r.staleTimer = undefined;
+        adj.sweepStale(undefined, this.pending);
+        this.scheduleFlush();
+      }, graceful.restartTime * 1000);
+      r.staleTimer.unref();
+    } else {
+      const before = adj.count(IPV4_UNICAST) + adj.count(IPV6_UNICAST);
+      adj.dropAll(this.pending);
+      this.log.info({ peer: peer.config.remoteAddress, dropped: before, reason }, 'session down: routes removed');
     }
-  }
-
-  /** Apply a new set of networks: announce what is new or changed, withdraw what went away. */
-  setNetworks(networks: readonly NetworkConfig[], peers: Iterable<Peer>): void {
-    this.networks = networks;
-    for (const peer of peers) {
-      const n = peer.negotiated;
-      if (!n) continue;
-      const r = this.rib(peer);
-      const s = this.exportSession(peer);
-      for (const family of n.families) {
-        const before = r.announced.get(family) ?? new Set<string>();
-        const now = new Set(networks.filter((x) => x.family === family).map((x) => x.prefix));
-        const gone = [...before].filter((p) => !now.has(p));
-        for (const u of withdrawalUpdates(gone, family)) {
-          peer.sendUpdate(encodeMessage(u, n.encode));
-          r.withdrawsOut += gone.length;
-        }
-        for (const u of originationUpdates(networks, family, s)) {
-          peer.sendUpdate(encodeMessage(u, n.encode));
-          r.updatesOut++;
-        }
-        r.announced.set(family, now);
-      }
-    }
+    this.scheduleFlush();
   }
 
   onUpdate(peer: Peer, msg: UpdateMessage): void {
@@ -168,89 +202,348 @@ export class RouteEngine {
     const eor = isEndOfRib(msg);
     if (eor !== null) {
       r.eorIn++;
-      r.eor.add(eor);
-      this.sweepStale(peer, eor);
+      this.adjIn(r).sweepStale(eor, this.pending);
+      this.scheduleFlush();
       return;
     }
     r.updatesIn++;
-    const at = this.now();
-    const invalid = msg.action === ErrorAction.TREAT_AS_WITHDRAW;
     const a = msg.attributes;
-    const withdraw = (p: string) => {
-      if (r.routes.delete(p)) r.withdrawsIn++;
-    };
-    for (const p of listPrefixes(msg.withdrawn)) withdraw(p);
-    if (a.mpUnreach) for (const p of listPrefixes(a.mpUnreach.withdrawn)) withdraw(p);
-    const add = (p: string, family: FamilyKey) => r.routes.set(p, { prefix: p, family, attributes: a, invalid, stale: false, receivedAt: at });
-    for (const p of listPrefixes(msg.nlri)) add(p, IPV4_UNICAST);
-    if (a.mpReach) {
-      const fam = familyKey(a.mpReach.afi, a.mpReach.safi);
-      for (const p of listPrefixes(a.mpReach.nlri)) add(p, fam);
-    }
+    r.withdrawsIn += msg.withdrawn.count + (a.mpUnreach?.withdrawn.count ?? 0);
+    const adj = this.adjIn(r);
+    const as4 = peer.negotiated?.as4 ?? true;
+    const ebgp = peer.config.remoteAs !== this.opts.localAs;
+    const src = this.importSource(peer, as4, ebgp);
+    adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: (family, _key, attrs) => this.importPolicy(attrs, family, src) }, this.pending);
+    this.scheduleFlush();
   }
 
   onRouteRefresh(peer: Peer, msg: RouteRefreshMessage): void {
     if (msg.subtype !== RouteRefreshSubtype.NORMAL) return; // BoRR/EoRR from the peer: nothing to answer
     const fam = familyKey(msg.afi, msg.safi);
-    if (!peer.negotiated?.families.includes(fam)) return; // RFC 2918 sec. 4: ignore a family not negotiated
-    this.announceAll(peer, [fam]);
+    const r = this.rib(peer);
+    const n = peer.negotiated;
+    // RFC 2918 sec. 4: ignore a family that was not negotiated.
+    if (!n || !n.families.includes(fam) || !r.out) return;
+    // RFC 7313: bracket the re-sent table with BoRR / EoRR when both sides speak Enhanced RR.
+    if (n.enhancedRouteRefresh) peer.sendMessage({ type: 'route-refresh', afi: msg.afi, safi: msg.safi, subtype: RouteRefreshSubtype.BORR });
+    const out = r.out;
+    const keys: PrefixKey[] = [];
+    out.forEachKey(fam, (k) => keys.push(k));
+    // Forget what was sent so everything is sent again.
+    for (const k of keys) out.delete(k);
+    r.prefixesOutCount -= keys.length;
+    this.locRib.forEachBest(fam, (route) => out.markDirty(route.key));
+    for (const k of keys) out.markDirty(k);
+    r.eorPending.add(fam);
+    if (n.enhancedRouteRefresh) this.pendingEorr.set(r, [...(this.pendingEorr.get(r) ?? []), fam]);
+    this.drainPeer(r);
   }
 
-  onSessionDown(peer: Peer, reason: string, graceful?: GracefulInfo): void {
-    const r = this.rib(peer);
-    r.announced.clear();
-    if (graceful && graceful.restartTime > 0) {
-      let n = 0;
-      for (const route of r.routes.values()) {
-        // RFC 4724 sec. 4.2: "To deal with possible consecutive restarts, a route (from the peer)
-        // previously marked as stale MUST be deleted."
-        if (graceful.families.includes(route.family) && !route.stale) {
-          route.stale = true;
-          n++;
-        } else r.routes.delete(route.prefix);
-      }
-      this.log.info({ peer: peer.config.remoteAddress, stale: n, restartTime: graceful.restartTime }, 'graceful restart: keeping routes as stale');
-      if (r.staleTimer) clearTimeout(r.staleTimer);
-      r.staleTimer = setTimeout(() => this.sweepStale(peer), graceful.restartTime * 1000);
-      r.staleTimer.unref();
-      return;
-    }
-    const dropped = r.routes.size;
-    r.routes.clear();
-    this.log.info({ peer: peer.config.remoteAddress, dropped, reason }, 'session down: routes removed');
-  }
+  private pendingEorr = new Map<PeerRib, FamilyKey[]>();
 
-  /** Remove stale routes (of one family after its End-of-RIB, or all when the restart timer ends). */
-  private sweepStale(peer: Peer, family?: FamilyKey): void {
-    const r = this.rib(peer);
-    for (const route of [...r.routes.values()]) {
-      if (route.stale && (family === undefined || route.family === family)) r.routes.delete(route.prefix);
-    }
-    if (family === undefined && r.staleTimer) {
-      clearTimeout(r.staleTimer);
-      r.staleTimer = undefined;
-    }
+  onDrain(peer: Peer): void {
+    const r = this.ribs.get(peer);
+    if (r) this.drainPeer(r);
   }
 
   removePeer(peer: Peer): void {
     const r = this.ribs.get(peer);
-    if (r?.staleTimer) clearTimeout(r.staleTimer);
+    if (!r) return;
+    if (r.staleTimer) clearTimeout(r.staleTimer);
+    r.out?.clear();
+    r.cache?.clear();
+    if (r.adjIn) {
+      const changes = new ChangedKeys();
+      r.adjIn.dropAll(changes);
+      this.locRib.update(changes);
+      this.store.removeSource(r.adjIn.source);
+    }
     this.ribs.delete(peer);
   }
 
+  // ---- import ------------------------------------------------------------------------------------
+
+  private importSource(peer: Peer, as4: boolean, ebgp: boolean): ImportSource {
+    const c = peer.config;
+    const conn = peer.connection;
+    const own = new Set<string>();
+    if (conn?.localAddress) own.add(conn.localAddress);
+    return {
+      localAs: this.opts.localAs,
+      routerId: this.opts.routerId,
+      clusterId: this.opts.routerId,
+      remoteAs: c.remoteAs,
+      ebgp,
+      as4,
+      enforceFirstAs: c.enforceFirstAs ?? ebgp,
+      allowOwnAs: c.allowOwnAs ?? 0,
+      ...(c.role !== undefined ? { role: c.role } : {}),
+      ownAddresses: own,
+    };
+  }
+
+  /** One verdict per attribute object: the Adj-RIB-In calls this per prefix with the same object. */
+  private lastImport: { a: PathAttributes | null; family: FamilyKey; out: PathAttributes | null } = { a: null, family: 0, out: null };
+
+  private importPolicy(attrs: PathAttributes, family: FamilyKey, src: ImportSource): PathAttributes | null {
+    const last = this.lastImport;
+    if (last.a === attrs && last.family === family) return last.out;
+    const v = checkImport(attrs, family, src);
+    const out = v.ok ? v.attributes : null;
+    this.lastImport = { a: attrs, family, out };
+    return out;
+  }
+
+  // ---- decision and export -----------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Decide the changed prefixes, a slice at a time. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const p = this.pending;
+    if (p.size === 0) return;
+    const chunk = new ChangedKeys();
+    const take4 = Math.min(p.ipv4.length, this.slice);
+    const take6 = Math.min(p.ipv6.length, this.slice - take4);
+    chunk.ipv4 = p.ipv4.splice(0, take4);
+    chunk.ipv6 = p.ipv6.splice(0, take6);
+    this.decisions += chunk.size;
+    this.locRib.update(chunk);
+    if (p.size > 0) this.scheduleFlush();
+  }
+
+  private exportTarget(peer: Peer): ExportTarget {
+    const c = peer.config;
+    const n = peer.negotiated;
+    const local = peer.connection?.localAddress;
+    const v6Session = local !== undefined && local.includes(':');
+    return {
+      localAs: this.opts.localAs,
+      clusterId: this.opts.routerId,
+      ebgp: c.remoteAs !== this.opts.localAs,
+      remoteAs: c.remoteAs,
+      routeReflectorClient: c.routeReflectorClient ?? false,
+      nextHopSelf: c.nextHopSelf ?? false,
+      sendMed: c.sendMed ?? false,
+      ...(c.role !== undefined ? { role: c.role } : {}),
+      as4: n?.as4 ?? true,
+      nextHop4: v6Session ? c.nextHop4 : usableIpv4NextHop(local) ?? c.nextHop4,
+      nextHop6: usableIpv6NextHop(c.nextHop6) ?? (v6Session ? usableIpv6NextHop(local) : undefined),
+      routeReflector: [...this.ribs.values()].some((x) => x.peer.config.routeReflectorClient),
+    };
+  }
+
+  private exportSource(sourceIndex: number): ExportSource {
+    const s = this.store.sources[sourceIndex]!;
+    return {
+      kind: s.kind === SourceKind.LOCAL ? 'local' : s.kind === SourceKind.IBGP ? 'ibgp' : 'ebgp',
+      routeReflectorClient: this.sourceIsClient(s),
+      routerId: s.bgpIdText,
+    };
+  }
+
+  private sourceIsClient(s: RouteSource): boolean {
+    for (const r of this.ribs.values()) if (r.adjIn?.source === s) return r.peer.config.routeReflectorClient ?? false;
+    return false;
+  }
+
+  /** The export of a best path to one peer, or null (not sent / withdrawn). */
+  private exported(r: PeerRib, family: FamilyKey, source: number, attrs: AttrSetId): PathAttributes | null {
+    if (source < 0 || attrs === NO_ATTRS) return null;
+    const announce = r.peer.config.announce ?? 'all';
+    if (announce === 'none' || (announce === 'self' && this.store.sources[source]?.kind !== SourceKind.LOCAL)) return null;
+    // Never back to where it came from (it would only be dropped as a loop or be redundant).
+    if (r.adjIn && r.adjIn.source.index === source) return null;
+    return r.cache!.get(attrs, family, source, (a) => exportAttributes(a, family, this.exportSource(source), r.target!));
+  }
+
+  private onBestChange(b: BestChangeBatch): void {
+    for (const r of this.ribs.values()) {
+      if (!r.out || !r.peer.negotiated?.families.includes(b.family)) continue;
+      const out = r.out;
+      const announce = new Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>();
+      const withdraw: PrefixKey[] = [];
+      for (let i = 0; i < b.length; i++) {
+        const key = b.keys[i]!;
+        if (out.dirtyCount > 0 && out.get(key) < 0 && (typeof key === 'number' ? out.dirty4.has(key) : out.dirty6.has(key))) continue;
+        const next = this.exported(r, b.family, b.source[i]!, b.attrs[i]!);
+        if (next === null) {
+          if (out.get(key) >= 0) withdraw.push(key);
+          continue;
+        }
+        if (out.get(key) === b.attrs[i]) continue; // the peer already has exactly this
+        let g = announce.get(next);
+        if (!g) announce.set(next, (g = { ids: [], keys: [] }));
+        g.ids.push(b.attrs[i]!);
+        g.keys.push(key);
+      }
+      this.send(r, b.family, announce, withdraw);
+    }
+  }
+
+  /** Pack and write; what does not fit the peer's queue is marked dirty for drainPeer. */
+  private send(r: PeerRib, family: FamilyKey, announce: Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>, withdraw: PrefixKey[]): void {
+    const out = r.out!;
+    const packer = r.packer!;
+    let open = true;
+    if (withdraw.length > 0) {
+      for (const buf of packer.withdraw(withdraw)) open = r.peer.sendUpdate(buf) && open;
+      for (const k of withdraw) if (out.delete(k)) r.prefixesOutCount--;
+      r.withdrawsOut += withdraw.length;
+    }
+    for (const [attrs, g] of announce) {
+      if (!open) {
+        for (const k of g.keys) out.markDirty(k);
+        continue;
+      }
+      for (const buf of packer.announce(attrs, g.keys)) {
+        open = r.peer.sendUpdate(buf) && open;
+        r.updatesOut++;
+      }
+      for (let i = 0; i < g.keys.length; i++) {
+        if (out.get(g.keys[i]!) < 0) r.prefixesOutCount++;
+        out.set(g.keys[i]!, g.ids[i]!);
+      }
+    }
+    void family;
+  }
+
+  /** Send dirty keys from the current Loc-RIB, a slice at a time while the peer accepts bytes. */
+  private drainPeer(r: PeerRib): void {
+    const out = r.out;
+    if (!out || r.draining) return;
+    if (out.dirtyCount === 0) return this.finishInitial(r);
+    r.draining = true;
+    setImmediate(() => {
+      r.draining = false;
+      if (r.out !== out) return;
+      for (const [family, dirty] of [[IPV4_UNICAST, out.dirty4], [IPV6_UNICAST, out.dirty6]] as const) {
+        if (dirty.size === 0) continue;
+        const keys: PrefixKey[] = [];
+        for (const k of dirty) {
+          keys.push(k);
+          if (keys.length >= this.slice) break;
+        }
+        for (const k of keys) dirty.delete(k as never);
+        const announce = new Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>();
+        const withdraw: PrefixKey[] = [];
+        for (const key of keys) {
+          const best = this.locRib.best(key);
+          const next = best ? this.exported(r, family, best.source.index, best.attrs) : null;
+          if (next === null) {
+            if (out.get(key) >= 0) withdraw.push(key);
+            continue;
+          }
+          if (out.get(key) === best!.attrs) continue;
+          let g = announce.get(next);
+          if (!g) announce.set(next, (g = { ids: [], keys: [] }));
+          g.ids.push(best!.attrs);
+          g.keys.push(key);
+        }
+        this.send(r, family, announce, withdraw);
+        break;
+      }
+      // More to do: continue now if the peer still takes bytes, else when it drains.
+      if (out.dirtyCount === 0) this.finishInitial(r);
+      else if ((r.peer.outQueue ?? 0) < 1 << 20) this.drainPeer(r);
+    });
+  }
+
+  private finishInitial(r: PeerRib): void {
+    const n = r.peer.negotiated;
+    if (!n || r.eorPending.size === 0) return;
+    const eorr = this.pendingEorr.get(r) ?? [];
+    for (const fam of r.eorPending) {
+      if (eorr.includes(fam)) {
+        r.peer.sendMessage({ type: 'route-refresh', afi: fam >>> 8, safi: fam & 0xff, subtype: RouteRefreshSubtype.EORR });
+      } else {
+        r.peer.sendUpdate(encodeMessage(endOfRib(fam), n.encode));
+        r.eorOut++;
+      }
+    }
+    this.pendingEorr.delete(r);
+    r.eorPending.clear();
+  }
+
+  // ---- local networks ----------------------------------------------------------------------------
+
+  /** Originate exactly `networks` (announce new or changed, withdraw removed). */
+  setNetworks(networks: readonly NetworkConfig[], _peers: Iterable<Peer>): void {
+    const now = Math.floor(this.now() / 1000);
+    const keep = new Set<PrefixKey>();
+    for (const n of networks) {
+      const key = parseKey(n.prefix);
+      if (key === null) continue;
+      keep.add(key);
+      const attrs = this.networkAttributes(n);
+      const id = this.store.pool.internAttributes(attrs);
+      this.local.set(key, 0, id, id, 0, now, this.pending);
+      this.store.pool.release(id);
+    }
+    for (const n of this.networks) {
+      const key = parseKey(n.prefix);
+      if (key !== null && !keep.has(key)) this.local.remove(key, 0, this.pending);
+    }
+    this.networks = networks;
+    this.scheduleFlush();
+  }
+
+  private networkAttributes(n: NetworkConfig): PathAttributes {
+    const a: PathAttributes = { origin: n.origin, asPath: [] };
+    if (n.med !== undefined) a.med = n.med;
+    if (n.localPref !== undefined) a.localPref = n.localPref;
+    if (n.communities.length > 0) a.communities = [...n.communities];
+    if (n.largeCommunities.length > 0) a.largeCommunities = n.largeCommunities.map((c) => [c[0], c[1], c[2]] as [number, number, number]);
+    // Our own networks carry next hop self unless configured; the export fills it in per session.
+    if (n.family === IPV4_UNICAST) a.nextHop = n.nextHop ?? '0.0.0.0';
+    else a.mpReach = { afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: n.nextHop && ipv6FromString(n.nextHop) ? n.nextHop : '::', nlri: NlriList.empty(Afi.IPV6) };
+    return a;
+  }
+
+  // ---- queries -----------------------------------------------------------------------------------
+
+  private view(route: Route): ReceivedRoute {
+    const pool = this.store.pool;
+    return {
+      prefix: formatKey(route.key),
+      family: route.family,
+      attributes: pool.decode(route.received !== NO_ATTRS ? route.received : route.attrs),
+      invalid: (route.flags & INVALID) !== 0,
+      filtered: (route.flags & FILTERED) !== 0,
+      stale: (route.flags & STALE) !== 0,
+      best: route.best,
+      receivedAt: route.receivedAt,
+    };
+  }
+
   received(peer: Peer): ReceivedRoute[] {
-    return [...(this.ribs.get(peer)?.routes.values() ?? [])];
+    const adj = this.ribs.get(peer)?.adjIn;
+    if (!adj) return [];
+    const out: ReceivedRoute[] = [];
+    for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) adj.forEach(fam, (r) => out.push(this.view(r)));
+    return out;
   }
 
   receivedCount(peer: Peer): number {
-    return this.ribs.get(peer)?.routes.size ?? 0;
+    const adj = this.ribs.get(peer)?.adjIn;
+    return adj ? adj.count(IPV4_UNICAST) + adj.count(IPV6_UNICAST) : 0;
   }
 
+  /** What the peer was sent, as prefix text. */
   announced(peer: Peer): string[] {
-    return [...(this.ribs.get(peer)?.announced.values() ?? [])].flatMap((s) => [...s]);
+    const out = this.ribs.get(peer)?.out;
+    if (!out) return [];
+    const keys: string[] = [];
+    for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) out.forEachKey(fam, (k) => keys.push(formatKey(k)));
+    return keys.sort();
   }
 
-  stats(peer: Peer): Omit<PeerRib, 'routes' | 'staleTimer' | 'eor' | 'announced'> & { prefixesIn: number; prefixesOut: number } {
+  stats(peer: Peer): { updatesIn: number; withdrawsIn: number; eorIn: number; updatesOut: number; withdrawsOut: number; eorOut: number; prefixesIn: number; prefixesOut: number } {
     const r = this.rib(peer);
     return {
       updatesIn: r.updatesIn,
@@ -259,12 +552,25 @@ export class RouteEngine {
       updatesOut: r.updatesOut,
       withdrawsOut: r.withdrawsOut,
       eorOut: r.eorOut,
-      prefixesIn: r.routes.size,
-      prefixesOut: [...r.announced.values()].reduce((n, s) => n + s.size, 0),
+      prefixesIn: this.receivedCount(peer),
+      prefixesOut: r.prefixesOutCount,
     };
+  }
+
+  /** Loc-RIB size per family. */
+  ribSize(): Record<string, number> {
+    return { [familyName(IPV4_UNICAST)]: this.locRib.prefixCount(IPV4_UNICAST), [familyName(IPV6_UNICAST)]: this.locRib.prefixCount(IPV6_UNICAST) };
+  }
+
+  /** True when no decision or export work is waiting (tests, benchmarks). */
+  get idle(): boolean {
+    if (this.pending.size > 0 || this.flushScheduled) return false;
+    for (const r of this.ribs.values()) if (r.draining || (r.out && r.out.dirtyCount > 0)) return false;
+    return true;
   }
 
   dispose(): void {
     for (const r of this.ribs.values()) if (r.staleTimer) clearTimeout(r.staleTimer);
   }
 }
+

@@ -64,6 +64,16 @@ export interface PeerConfig {
   readonly down?: string;
   /** IPv6 next hop to announce (else the session's own global address). */
   readonly nextHop6?: string;
+  /** IPv4 next hop to announce where the session itself has none (an IPv6 session). */
+  readonly nextHop4?: string;
+  // Routing settings the route engine reads (the session layer ignores them).
+  readonly nextHopSelf?: boolean;
+  readonly routeReflectorClient?: boolean;
+  readonly sendMed?: boolean;
+  readonly enforceFirstAs?: boolean;
+  readonly allowOwnAs?: number;
+  /** What this neighbour is sent: every best path, only our networks, or nothing. */
+  readonly announce?: 'all' | 'self' | 'none';
   readonly idleHold?: IdleHoldPolicy;
   readonly maxConnectRetry?: number;
   /**

@@ -96,7 +96,7 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 }
 
 function withRoutes(t: Test): { engine: RouteEngine; p: FakePeer } {
-  const engine = new RouteEngine([], silentLogger);
+  const engine = new RouteEngine({ localAs: 65001, routerId: '192.0.2.1' }, [], silentLogger);
   t.teardown(() => engine.dispose());
   const p = fakePeer();
   establish(engine, p, grCap([[IPV4_UNICAST, false], [IPV6_UNICAST, false]]));
