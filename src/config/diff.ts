@@ -69,6 +69,7 @@ const NEIGHBOR_FIELDS: Record<keyof NeighborConfig, [string, ChangeClass]> = {
   gracefulRestart: ['graceful-restart', 'session'],
   sendMed: ['send-med', 'policy'],
   allowOwnAs: ['allow-own-as', 'policy'],
+  announce: ['announce', 'policy'],
 };
 
 const GLOBAL_FIELDS: Record<Exclude<keyof DaemonConfig, 'neighbors' | 'networks'>, [string, ChangeClass]> = {

@@ -10,7 +10,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { IPV6_UNICAST, type FamilyKey } from '../wire/iana';
 import { didYouMean, type ErrorCollector } from './errors';
-import { checkInteger, checkString, DEFAULTS, FAMILY_NAMES, GROUP_KEYS, isTable, MAX_PREFIX_KEYS, NEIGHBOR_KEYS, RANGES, ROLE_NAMES, TableReader, tomlTypeName, type TomlTable } from './schema';
+import { ANNOUNCE_NAMES, ANNOUNCE_VALUES, checkInteger, checkString, DEFAULTS, FAMILY_NAMES, GROUP_KEYS, isTable, MAX_PREFIX_KEYS, NEIGHBOR_KEYS, RANGES, ROLE_NAMES, TableReader, tomlTypeName, type TomlTable } from './schema';
 import { Secret, type MaxPrefix, type NeighborConfig } from './types';
 
 /** What loading needs besides the text: where errors go, and how to reach password files. */
@@ -58,6 +58,7 @@ interface PeerSettings {
   gracefulRestart?: boolean;
   sendMed?: boolean;
   allowOwnAs?: number;
+  announce?: number;
 }
 
 /** The settings of one table, the field each was set at, and which keys were present (even if wrong). */
@@ -174,6 +175,7 @@ function readPeerSettings(r: TableReader, ctx: LoadContext): TableSettings {
   put('gracefulRestart', 'graceful-restart', r.boolean('graceful-restart'));
   put('sendMed', 'send-med', r.boolean('send-med'));
   put('allowOwnAs', 'allow-own-as', r.integer('allow-own-as', RANGES.allowOwnAs));
+  put('announce', 'announce', r.choice('announce', ANNOUNCE_NAMES, 'announce value'));
   return { settings, origins, present };
 }
 
@@ -336,6 +338,7 @@ function finishNeighbor(path: string, address: string | undefined, group: string
     gracefulRestart: s.gracefulRestart ?? DEFAULTS.gracefulRestart,
     sendMed: s.sendMed ?? DEFAULTS.sendMed,
     allowOwnAs: s.allowOwnAs ?? DEFAULTS.allowOwnAs,
+    announce: s.announce !== undefined ? ANNOUNCE_VALUES[s.announce]! : ibgp === true ? 'all' : 'self',
   };
   if (s.description !== undefined) n.description = s.description;
   if (group !== undefined) n.group = group;

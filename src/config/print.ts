@@ -76,6 +76,7 @@ function neighborLines(n: NeighborConfig): string[] {
     kv('graceful-restart', n.gracefulRestart),
     kv('send-med', n.sendMed),
     kv('allow-own-as', n.allowOwnAs),
+    kv('announce', str(n.announce)),
   ];
 }
 

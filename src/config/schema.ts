@@ -47,6 +47,7 @@ export const PEER_KEYS = [
   'graceful-restart',
   'send-med',
   'allow-own-as',
+  'announce',
 ] as const;
 /** Keys that identify one neighbour and so cannot come from a group. */
 export const NEIGHBOR_ONLY_KEYS = ['address', 'group'] as const;
@@ -86,6 +87,9 @@ export const ROLE_NAMES: Readonly<Record<string, number>> = {
   customer: Role.CUSTOMER,
   peer: Role.PEER,
 };
+/** bgpd's `announce`: what a neighbour is sent. */
+export const ANNOUNCE_NAMES: Readonly<Record<string, number>> = { all: 0, self: 1, none: 2 };
+export const ANNOUNCE_VALUES = ['all', 'self', 'none'] as const;
 export const ORIGIN_NAMES: Readonly<Record<string, number>> = { igp: Origin.IGP, egp: Origin.EGP, incomplete: Origin.INCOMPLETE };
 
 /** The name of a value in a lookup table (for printing). */

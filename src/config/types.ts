@@ -79,6 +79,12 @@ export interface NeighborConfig {
   sendMed: boolean;
   /** Accept this many occurrences of our own AS in received paths (allowas-in). */
   allowOwnAs: number;
+  /**
+   * What this neighbour is sent (bgpd's `announce`): every best path the BGP rules allow, only the
+   * networks we originate, or nothing. Default: all for iBGP, self for eBGP (a PoP never gives one
+   * upstream's routes to another).
+   */
+  announce: 'all' | 'self' | 'none';
 }
 
 export interface NetworkConfig {

@@ -125,14 +125,14 @@ t.test('global changes', (t) => {
   t.equal(rid.neighbors.length, 0);
   const med = diffConfig(load(BASE), load(BASE.replace('[global]\n', '[global]\nalways-compare-med = true\nlog-level = "debug"\n')));
   t.strictSame(med.global, { session: [], policy: ['always-compare-med'], other: ['log-level'] });
-  // local-as flips which neighbours are iBGP, and with it their enforce-first-as default.
+  // local-as flips which neighbours are iBGP, and with it their enforce-first-as and announce defaults.
   const las = diffConfig(load(BASE), load(BASE.replace('local-as = 65000', 'local-as = 65001')));
   t.strictSame(las.global.session, ['local-as']);
   t.strictSame(
     las.neighbors.map((n) => [n.address, n.policy]),
     [
-      ['192.0.2.2', ['enforce-first-as']],
-      ['192.0.2.3', ['enforce-first-as']],
+      ['192.0.2.2', ['enforce-first-as', 'announce']],
+      ['192.0.2.3', ['enforce-first-as', 'announce']],
     ],
   );
   t.end();

@@ -55,7 +55,10 @@ t.test('defaults', (t) => {
     gracefulRestart: true,
     sendMed: false,
     allowOwnAs: 0,
+    announce: 'self',
   });
+  const ibgp = load(HEAD + '[[neighbor]]\naddress = "192.0.2.3"\nremote-as = 65000\n');
+  t.equal(ibgp.neighbors[0]!.announce, 'all', 'iBGP neighbours are sent every best path by default');
   t.end();
 });
 
