@@ -8,30 +8,15 @@
 
 import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigText } from '../src/config/load';
 import type { DaemonConfig } from '../src/config/types';
 import { Daemon } from '../src/daemon';
 import { silentLogger } from '../src/log';
+import { freePort, waitUntil } from './helpers/net';
 
-async function freePort(host: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, host, () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
 
 interface Side {
   me: string;
@@ -95,15 +80,15 @@ t.test('reloads apply only what changed', async (t) => {
   const pA = () => a.peers.get('127.0.0.2')!;
   const pB = () => b.peers.get('127.0.0.1')!;
   const received = () => b.engine.received(pB()).map((r) => r.prefix).sort();
-  t.ok(await waitFor(() => pA().state === 'Established' && pB().state === 'Established', 15000), 'signed session up');
-  t.ok(await waitFor(() => received().length === 1, 5000), 'network received');
+  t.ok(await waitUntil(() => pA().state === 'Established' && pB().state === 'Established', 15000), 'signed session up');
+  t.ok(await waitUntil(() => received().length === 1, 5000), 'network received');
   const upSince = pA().establishedAt;
 
   // A description change and a new network: no reset, the network is announced.
   writeFileSync(fileA, toml(A, { key: 'first-key', networks: ['198.51.100.0/24', '203.0.113.0/24'], description: 'pop-b' }));
   const r1 = await a.reloadFromFile();
   t.ok(r1.ok, 'reload accepted');
-  t.ok(await waitFor(() => received().length === 2, 5000), 'the added network reached the peer');
+  t.ok(await waitUntil(() => received().length === 2, 5000), 'the added network reached the peer');
   t.same(received(), ['198.51.100.0/24', '203.0.113.0/24']);
   t.equal(pA().establishedAt, upSince, 'session not reset by a description or network change');
   t.equal(pA().config.name, 'pop-b', 'description applied');
@@ -111,7 +96,7 @@ t.test('reloads apply only what changed', async (t) => {
   // Removing a network withdraws it, still without a reset.
   writeFileSync(fileA, toml(A, { key: 'first-key', networks: ['203.0.113.0/24'], description: 'pop-b' }));
   t.ok((await a.reloadFromFile()).ok);
-  t.ok(await waitFor(() => received().length === 1, 5000), 'the removed network was withdrawn');
+  t.ok(await waitUntil(() => received().length === 1, 5000), 'the removed network was withdrawn');
   t.same(received(), ['203.0.113.0/24']);
   t.equal(pA().establishedAt, upSince, 'still the same session');
 
@@ -129,7 +114,7 @@ t.test('reloads apply only what changed', async (t) => {
   const [ra, rb] = await Promise.all([a.reloadFromFile(), b.reloadFromFile()]);
   t.ok(ra.ok && rb.ok, 'both reloads accepted');
   if (ra.ok) t.match(ra.changes.join('\n'), /127\.0\.0\.2 reset \(password\)/, 'the key change resets the session');
-  t.ok(await waitFor(() => pA().state === 'Established' && pB().state === 'Established' && pA().establishedAt !== upSince, 20000), 'back up with the new key');
+  t.ok(await waitUntil(() => pA().state === 'Established' && pB().state === 'Established' && pA().establishedAt !== upSince, 20000), 'back up with the new key');
   t.notMatch(JSON.stringify(a.neighborView(pA())), /second-key|first-key/, 'the key is not in show output');
 
   // Adding a neighbour starts it; removing it sends nothing to the others.

@@ -96,20 +96,13 @@ export class UpdatePacker {
         w.u8(0); // reserved
       }
       // Room left for prefixes once the fixed parts and the attributes are counted.
-      let room = this.max - w.pos - attrs.length;
+      const room = this.max - w.pos - attrs.length;
       if (room < 32) throw new RangeError(`attributes of ${attrs.length} bytes leave no room for NLRI`);
       if (v4) {
         w.bytes(attrs);
         w.patchU16(attrLenAt, w.since(attrLenAt + 2));
       }
-      const start = i;
-      while (i < keys.length) {
-        const size = nlriSize(keys[i]!, addPath);
-        if (size > room && i > start) break;
-        writePrefix(w, keys[i]!, addPath, this.pathId);
-        room -= size;
-        i++;
-      }
+      i = this.fill(keys, i, room, addPath);
       if (!v4) {
         w.patchU16(mpLenAt, w.since(mpLenAt + 2));
         w.bytes(attrs);
@@ -118,6 +111,19 @@ export class UpdatePacker {
       out.push(w.finish(this.max));
     }
     return out;
+  }
+
+  /** Write prefixes from keys[i] on while they fit in `room` bytes (at least one); returns the next index. */
+  private fill(keys: readonly PrefixKey[], i: number, room: number, addPath: boolean): number {
+    const start = i;
+    while (i < keys.length) {
+      const size = nlriSize(keys[i]!, addPath);
+      if (size > room && i > start) break;
+      writePrefix(this.w, keys[i]!, addPath, this.pathId);
+      room -= size;
+      i++;
+    }
+    return i;
   }
 
   /** UPDATEs withdrawing `keys` (all of one family). */
@@ -131,41 +137,21 @@ export class UpdatePacker {
     while (i < keys.length) {
       w.reset();
       w.startMessage(MessageType.UPDATE);
-      let room: number;
-      let lenAt: number;
       if (v4) {
-        lenAt = w.reserveU16();
-        room = this.max - HEADER_LENGTH - 4;
+        const lenAt = w.reserveU16();
+        i = this.fill(keys, i, this.max - HEADER_LENGTH - 4, addPath);
+        w.patchU16(lenAt, w.since(lenAt + 2));
+        w.u16(0); // no path attributes
       } else {
-        w.u16(0);
+        w.u16(0); // no withdrawn routes
         const attrLenAt = w.reserveU16();
         w.u8(AttrFlag.OPTIONAL | AttrFlag.EXTENDED_LENGTH).u8(AttrType.MP_UNREACH_NLRI);
-        lenAt = w.reserveU16();
+        const lenAt = w.reserveU16();
         w.u16(2).u8(1);
-        room = this.max - w.pos;
-        const start = i;
-        while (i < keys.length) {
-          const size = nlriSize(keys[i]!, addPath);
-          if (size > room && i > start) break;
-          writePrefix(w, keys[i]!, addPath, this.pathId);
-          room -= size;
-          i++;
-        }
+        i = this.fill(keys, i, this.max - w.pos, addPath);
         w.patchU16(lenAt, w.since(lenAt + 2));
         w.patchU16(attrLenAt, w.since(attrLenAt + 2));
-        out.push(w.finish(this.max));
-        continue;
       }
-      const start = i;
-      while (i < keys.length) {
-        const size = nlriSize(keys[i]!, addPath);
-        if (size > room && i > start) break;
-        writePrefix(w, keys[i]!, addPath, this.pathId);
-        room -= size;
-        i++;
-      }
-      w.patchU16(lenAt, w.since(lenAt + 2));
-      w.u16(0); // no path attributes
       out.push(w.finish(this.max));
     }
     return out;

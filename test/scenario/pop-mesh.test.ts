@@ -12,7 +12,6 @@
 
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigText } from '../../src/config/load';
@@ -21,6 +20,7 @@ import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/wire/iana';
 import { parseKey } from '../../src/rib/prefix-key';
+import { freePort, waitUntil } from '../helpers/net';
 
 const ANYCAST4 = '198.51.100.0/24';
 const ANYCAST6 = '2001:db8:100::/48';
@@ -31,22 +31,7 @@ function feedPrefixes(n: number, from = 0): string[] {
   return Array.from({ length: n }, (_, i) => `10.${((i + from) >> 8) & 255}.${(i + from) & 255}.0/24`);
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
 
 interface Node {
   name: string;
@@ -108,10 +93,10 @@ t.test('three PoPs, three upstreams', async (t) => {
   const locRib4 = (n: Node) => n.daemon.engine.locRib.prefixCount(IPV4_UNICAST);
   const settled = () => nodes.every((n) => n.daemon.engine.idle);
 
-  t.ok(await waitFor(() => nodes.every((n) => [...n.daemon.peers.values()].every((p) => p.state === 'Established')), 20000), 'all 9 sessions Established');
-  t.ok(await waitFor(() => [pop1, pop2, pop3].every((p) => locRib4(p) === FEED + 1) && settled(), 20000), `every PoP holds the ${FEED} upstream prefixes plus the anycast /24`);
+  t.ok(await waitUntil(() => nodes.every((n) => [...n.daemon.peers.values()].every((p) => p.state === 'Established')), 20000), 'all 9 sessions Established');
+  t.ok(await waitUntil(() => [pop1, pop2, pop3].every((p) => locRib4(p) === FEED + 1) && settled(), 20000), `every PoP holds the ${FEED} upstream prefixes plus the anycast /24`);
 
-  t.ok(await waitFor(() => ups.every((_u, i) => nodes[3 + i]!.daemon.engine.receivedCount(peer(nodes[3 + i]!, pops[i]!.addr)) === 2), 10000), 'every upstream got its PoP announcements');
+  t.ok(await waitUntil(() => ups.every((_u, i) => nodes[3 + i]!.daemon.engine.receivedCount(peer(nodes[3 + i]!, pops[i]!.addr)) === 2), 10000), 'every upstream got its PoP announcements');
   // What each upstream sees: exactly the anycast prefixes, AS path [65000], the PoP's next hop.
   for (const [i, up] of [up1, up2, up3].entries()) {
     const got = up.daemon.engine.received(peer(up, pops[i]!.addr));
@@ -128,8 +113,8 @@ t.test('three PoPs, three upstreams', async (t) => {
   const before = up2.daemon.engine.stats(peer(up2, pop2.addr)).updatesIn;
   const rrBefore = peer(up2, pop2.addr).received.routeRefresh;
   t.ok(peer(up2, pop2.addr).sendMessage({ type: 'route-refresh', afi: 1, safi: 1, subtype: 0 }), 'route refresh sent');
-  t.ok(await waitFor(() => up2.daemon.engine.stats(peer(up2, pop2.addr)).updatesIn > before, 5000), 'the IPv4 table came again');
-  t.ok(await waitFor(() => peer(up2, pop2.addr).received.routeRefresh >= rrBefore + 2, 5000), 'bracketed by BoRR and EoRR');
+  t.ok(await waitUntil(() => up2.daemon.engine.stats(peer(up2, pop2.addr)).updatesIn > before, 5000), 'the IPv4 table came again');
+  t.ok(await waitUntil(() => peer(up2, pop2.addr).received.routeRefresh >= rrBefore + 2, 5000), 'bracketed by BoRR and EoRR');
   t.equal(up2.daemon.engine.receivedCount(peer(up2, pop2.addr)), 2, 'nothing more, nothing less');
 
   // Upstream 1's table inside the AS: over iBGP with its next hop kept and LOCAL_PREF 100.
@@ -144,9 +129,9 @@ t.test('three PoPs, three upstreams', async (t) => {
 
   // Withdraw a third of the feed at the source, then announce it again.
   await up1.daemon.reload(upConfig(0, feedPrefixes(FEED - 1000)));
-  t.ok(await waitFor(() => [pop1, pop2, pop3].every((p) => locRib4(p) === FEED - 1000 + 1) && settled(), 15000), 'the withdrawal converged at every PoP');
+  t.ok(await waitUntil(() => [pop1, pop2, pop3].every((p) => locRib4(p) === FEED - 1000 + 1) && settled(), 15000), 'the withdrawal converged at every PoP');
   await up1.daemon.reload(upConfig(0, feedPrefixes(FEED)));
-  t.ok(await waitFor(() => [pop1, pop2, pop3].every((p) => locRib4(p) === FEED + 1) && settled(), 15000), 'the re-announcement converged at every PoP');
+  t.ok(await waitUntil(() => [pop1, pop2, pop3].every((p) => locRib4(p) === FEED + 1) && settled(), 15000), 'the re-announcement converged at every PoP');
 
   // Nothing of the feed ever reached the other upstreams.
   t.same(up2.daemon.engine.received(peer(up2, pop2.addr)).map((r) => r.prefix).sort(), [ANYCAST4, ANYCAST6].sort(), 'up2 never got up1 routes');
@@ -154,6 +139,6 @@ t.test('three PoPs, three upstreams', async (t) => {
 
   // Upstream 1 goes away: its paths disappear everywhere.
   await up1.daemon.stop();
-  t.ok(await waitFor(() => [pop1, pop2, pop3].every((p) => locRib4(p) === 1) && settled(), 15000), 'only the anycast /24 is left at every PoP');
+  t.ok(await waitUntil(() => [pop1, pop2, pop3].every((p) => locRib4(p) === 1) && settled(), 15000), 'only the anycast /24 is left at every PoP');
   t.equal(pop1.daemon.engine.locRib.prefixCount(IPV6_UNICAST), 1, 'and the /48');
 });

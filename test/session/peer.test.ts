@@ -6,12 +6,12 @@
  */
 
 import t, { Test } from 'tap';
-import net from 'node:net';
 import { silentLogger } from '../../src/log';
 import { Listener } from '../../src/session/listener';
 import { Peer, PeerConfig, PeerHooks } from '../../src/session/peer';
 import type { State } from '../../src/session/fsm';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/wire/iana';
+import { freePort, waitUntil } from '../helpers/net';
 
 const A = '127.0.0.1';
 const B = '127.0.0.2';
@@ -38,13 +38,6 @@ function hooks(states: State[], downs: string[]): PeerHooks {
   };
 }
 
-async function freePort(host: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, host, () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function baseConfig(over: Partial<PeerConfig>): PeerConfig {
   return {
@@ -99,20 +92,12 @@ async function pair(t: Test, a: Partial<PeerConfig>, b: Partial<PeerConfig>): Pr
   return [sa, sb];
 }
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
 
 t.test('both sides active: a collision is resolved and one session comes up', async (t) => {
   const [a, b] = await pair(t, {}, {});
   a.peer.start();
   b.peer.start();
-  t.ok(await waitFor(() => a.peer.state === 'Established' && b.peer.state === 'Established', 10000), 'both Established');
+  t.ok(await waitUntil(() => a.peer.state === 'Established' && b.peer.state === 'Established', 10000), 'both Established');
   const n = a.peer.negotiated!;
   t.equal(n.peerAs, 4200000002, '4-octet peer AS negotiated');
   t.same(n.families, [IPV4_UNICAST, IPV6_UNICAST], 'both families');
@@ -130,9 +115,9 @@ t.test('administrative shutdown sends Cease with the Shutdown Communication', as
   const [a, b] = await pair(t, {}, { passive: true });
   b.peer.start();
   a.peer.start();
-  t.ok(await waitFor(() => a.peer.state === 'Established' && b.peer.state === 'Established', 10000), 'up');
+  t.ok(await waitUntil(() => a.peer.state === 'Established' && b.peer.state === 'Established', 10000), 'up');
   a.peer.stop('maintenance window 42');
-  t.ok(await waitFor(() => b.peer.lastErrorReceived !== undefined, 5000), 'the other side got a NOTIFICATION');
+  t.ok(await waitUntil(() => b.peer.lastErrorReceived !== undefined, 5000), 'the other side got a NOTIFICATION');
   t.match(b.peer.lastErrorReceived, { code: 6, subcode: 2, name: 'cease/administrative-shutdown', shutdownCommunication: 'maintenance window 42' });
   t.match(a.peer.lastErrorSent, { code: 6, subcode: 2, shutdownCommunication: 'maintenance window 42' });
   t.equal(a.peer.state, 'Idle');
@@ -147,9 +132,9 @@ t.test('a wrong remote AS is refused with OPEN Message Error / Bad Peer AS', asy
   const [a, b] = await pair(t, { remoteAs: 65099 }, { passive: true });
   b.peer.start();
   a.peer.start();
-  t.ok(await waitFor(() => a.peer.lastErrorSent !== undefined, 8000), 'a NOTIFICATION was sent');
+  t.ok(await waitUntil(() => a.peer.lastErrorSent !== undefined, 8000), 'a NOTIFICATION was sent');
   t.match(a.peer.lastErrorSent, { code: 2, subcode: 2, name: 'open-message-error/bad-peer-as' });
-  t.ok(await waitFor(() => b.peer.lastErrorReceived !== undefined, 3000));
+  t.ok(await waitUntil(() => b.peer.lastErrorReceived !== undefined, 3000));
   t.match(b.peer.lastErrorReceived, { code: 2, subcode: 2 });
   t.not(a.peer.state, 'Established');
 });
@@ -158,11 +143,11 @@ t.test('TCP-MD5: matching keys establish, a wrong key never does', async (t) => 
   const [a, b] = await pair(t, { password: 'right-key' }, { password: 'right-key', passive: true });
   b.peer.start();
   a.peer.start();
-  t.ok(await waitFor(() => a.peer.state === 'Established' && b.peer.state === 'Established', 10000), 'signed session up');
+  t.ok(await waitUntil(() => a.peer.state === 'Established' && b.peer.state === 'Established', 10000), 'signed session up');
 
   const [c, d] = await pair(t, { password: 'key-one' }, { password: 'key-two', passive: true });
   d.peer.start();
   c.peer.start();
-  t.notOk(await waitFor(() => c.peer.state === 'OpenSent' || c.peer.state === 'Established', 4000), 'never gets past TCP');
+  t.notOk(await waitUntil(() => c.peer.state === 'OpenSent' || c.peer.state === 'Established', 4000), 'never gets past TCP');
   t.not(d.peer.state, 'Established');
 });
