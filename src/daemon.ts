@@ -47,6 +47,8 @@ export function peerConfigFrom(n: NeighborConfig, g: DaemonConfig): PeerConfig {
     enforceFirstAs: n.enforceFirstAs,
     allowOwnAs: n.allowOwnAs,
     announce: n.announce,
+    ...(n.maxPrefixIn !== undefined ? { maxPrefixIn: n.maxPrefixIn } : {}),
+    ...(n.maxPrefixOut !== undefined ? { maxPrefixOut: n.maxPrefixOut } : {}),
   };
 }
 

@@ -91,6 +91,13 @@ export class RouteEngine {
   private networks: readonly NetworkConfig[] = [];
   /** Best-path computations run (metrics). */
   decisions = 0;
+  /**
+   * Metrics hook, called once per decision slice: prefixes decided and seconds since the oldest
+   * change still waiting was handed in (the UPDATE-to-Loc-RIB latency of that slice, at worst).
+   */
+  onDecided?: (prefixes: number, seconds: number) => void;
+  /** performance.now() when the pending changes became non-empty (0: none waiting). */
+  private pendingSince = 0;
 
   constructor(
     private readonly opts: EngineOptions,
@@ -215,6 +222,11 @@ export class RouteEngine {
     const src = this.importSource(peer, as4, ebgp);
     adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: (family, _key, attrs) => this.importPolicy(attrs, family, src) }, this.pending);
     this.scheduleFlush();
+    const lim = peer.config.maxPrefixIn;
+    if (lim !== undefined && this.receivedCount(peer) > lim.limit) {
+      const v6 = adj.count(IPV6_UNICAST) > 0 && adj.count(IPV4_UNICAST) === 0;
+      peer.maxPrefixExceeded('in', v6 ? Afi.IPV6 : Afi.IPV4, Safi.UNICAST, lim.limit, lim.restart);
+    }
   }
 
   onRouteRefresh(peer: Peer, msg: RouteRefreshMessage): void {
@@ -299,6 +311,7 @@ export class RouteEngine {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    if (this.pendingSince === 0) this.pendingSince = performance.now();
     setImmediate(() => this.flush());
   }
 
@@ -306,7 +319,10 @@ export class RouteEngine {
   private flush(): void {
     this.flushScheduled = false;
     const p = this.pending;
-    if (p.size === 0) return;
+    if (p.size === 0) {
+      this.pendingSince = 0;
+      return;
+    }
     const chunk = new ChangedKeys();
     const take4 = Math.min(p.ipv4.length, this.slice);
     const take6 = Math.min(p.ipv6.length, this.slice - take4);
@@ -314,6 +330,10 @@ export class RouteEngine {
     chunk.ipv6 = p.ipv6.splice(0, take6);
     this.decisions += chunk.size;
     this.locRib.update(chunk);
+    const since = this.pendingSince;
+    // What is left waiting is at most as old as what was just decided.
+    if (p.size === 0) this.pendingSince = 0;
+    if (this.onDecided && since > 0) this.onDecided(chunk.size, (performance.now() - since) / 1000);
     if (p.size > 0) this.scheduleFlush();
   }
 
@@ -396,7 +416,13 @@ export class RouteEngine {
       for (const k of withdraw) if (out.delete(k)) r.prefixesOutCount--;
       r.withdrawsOut += withdraw.length;
     }
+    const lim = r.peer.config.maxPrefixOut;
     for (const [attrs, g] of announce) {
+      if (lim !== undefined && r.prefixesOutCount + g.keys.length > lim.limit) {
+        // A leak guard: rather than send more than configured, close the session (RFC 4486 Cease 1).
+        r.peer.maxPrefixExceeded('out', family === IPV4_UNICAST ? Afi.IPV4 : Afi.IPV6, Safi.UNICAST, lim.limit, lim.restart);
+        return;
+      }
       if (!open) {
         for (const k of g.keys) out.markDirty(k);
         continue;
@@ -410,7 +436,6 @@ export class RouteEngine {
         out.set(g.keys[i]!, g.ids[i]!);
       }
     }
-    void family;
   }
 
   /** Send dirty keys from the current Loc-RIB, a slice at a time while the peer accepts bytes. */
@@ -555,6 +580,11 @@ export class RouteEngine {
       prefixesIn: this.receivedCount(peer),
       prefixesOut: r.prefixesOutCount,
     };
+  }
+
+  /** Prefixes in the peer's Adj-RIB-Out for a family (metrics). */
+  advertisedCount(peer: Peer, family: FamilyKey): number {
+    return this.ribs.get(peer)?.out?.count(family) ?? 0;
   }
 
   /** Loc-RIB size per family. */

@@ -72,6 +72,9 @@ export interface PeerConfig {
   readonly sendMed?: boolean;
   readonly enforceFirstAs?: boolean;
   readonly allowOwnAs?: number;
+  /** Most prefixes accepted from / sent to the neighbour; `restart` in minutes (RFC 4486 Cease 1). */
+  readonly maxPrefixIn?: { limit: number; restart?: number };
+  readonly maxPrefixOut?: { limit: number; restart?: number };
   /** What this neighbour is sent: every best path, only our networks, or nothing. */
   readonly announce?: 'all' | 'self' | 'none';
   readonly idleHold?: IdleHoldPolicy;
@@ -199,12 +202,32 @@ export class Peer extends EventEmitter {
     this.adminDownReason = reason ?? '';
     this.clearPeerTimer('idle-hold');
     this.clearPeerTimer('auto-start');
+    this.clearPeerTimer('max-prefix-restart');
     let data: Uint8Array | undefined;
     if (reason && (subcode === CeaseSubcode.ADMINISTRATIVE_SHUTDOWN || subcode === CeaseSubcode.ADMINISTRATIVE_RESET)) {
       data = shutdownNotification(subcode, reason).data;
     }
     if (this.second) this.fire(this.second, { name: 'ManualStop', cease: { subcode, data } }, 'stop');
     this.fire(this.primary, { name: 'ManualStop', cease: { subcode, data } }, reason ? `stop: ${reason}` : 'stop');
+  }
+
+  /**
+   * A max-prefix limit was passed (RFC 4486 sec. 4: Cease / Maximum Number of Prefixes Reached, with
+   * AFI, SAFI and the limit as data). The session stays down until `restartMinutes` have passed, or
+   * until an operator brings it up when there is none.
+   */
+  maxPrefixExceeded(direction: 'in' | 'out', afi: number, safi: number, limit: number, restartMinutes?: number): void {
+    if (this.stopped) return;
+    const data = Buffer.alloc(7);
+    data.writeUInt16BE(afi, 0);
+    data[2] = safi;
+    data.writeUInt32BE(limit >>> 0, 3);
+    this.stopped = true;
+    this.adminDownReason = `max-prefix ${direction} ${limit} exceeded`;
+    this.clearPeerTimer('auto-start');
+    this.log.warn({ direction, limit, restartMinutes }, 'max-prefix limit exceeded: session closed');
+    this.fire(this.primary, { name: 'AutomaticStop', cease: { subcode: CeaseSubcode.MAX_PREFIXES_REACHED, data } }, `max-prefix ${direction} exceeded`);
+    if (restartMinutes !== undefined) this.setPeerTimer('max-prefix-restart', restartMinutes * 60, () => this.start());
   }
 
   /** Drop the session now and let it come back by itself (e.g. a changed key or AS). */
