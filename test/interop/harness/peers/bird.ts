@@ -1,6 +1,6 @@
 /**
  * BIRD 2 as an interop peer: configuration writer, start (`bird -f -c CONF -s SOCK`), and queries
- * through `birdc -s SOCK`.
+ * through `birdc -s SOCK` (`show route all protocol NAME` for paths with their attributes).
  *
  * The configuration has no kernel protocol, so BIRD never reads or writes a kernel routing table;
  * its device protocol only scans the interfaces of the namespace it runs in. Originated routes are
@@ -19,8 +19,12 @@ import {
   NeighborConfig,
   PeerConfig,
   PeerDaemon,
+  ReceivedRoute,
+  RouteOrigin,
   SessionState,
   checkShutdownMessage,
+  parseAsPathText,
+  sortRoutes,
   familyOf,
   neighborFamilies,
   routesOfFamily,
@@ -126,6 +130,84 @@ export function parseBirdRoutes(output: string): string[] {
   return sortPrefixes(out);
 }
 
+const BIRD_ORIGINS: Readonly<Record<string, RouteOrigin>> = { igp: 'IGP', egp: 'EGP', incomplete: 'INCOMPLETE' };
+
+/** `(65000,100) (65535,65281)` or `(4200000001, 1, 1) (...)`: the parenthesised tuples. */
+function birdTuples(text: string, size: 2 | 3): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/\(([^)]*)\)/g)) {
+    const parts = m[1]!.split(',').map((x) => x.trim());
+    if (parts.length !== size || !parts.every((x) => /^\d+$/.test(x))) throw new Error(`bad BIRD tuple ${JSON.stringify(m[0])}`);
+    out.push(parts.join(':'));
+  }
+  return out;
+}
+
+function birdRoute(prefix: string, attrs: ReadonlyMap<string, string>): ReceivedRoute {
+  const route: ReceivedRoute = { prefix, asPath: [], communities: [], largeCommunities: [] };
+  const origin = attrs.get('origin');
+  if (origin !== undefined) {
+    route.origin = BIRD_ORIGINS[origin.toLowerCase()];
+    if (route.origin === undefined) throw new Error(`bad BIRD origin ${JSON.stringify(origin)}`);
+  }
+  route.asPath = parseAsPathText(attrs.get('as_path') ?? '');
+  // `2001:db8::1` or, with a link-local next hop, `2001:db8::1 fe80::1`.
+  const [nextHop, linkLocal] = (attrs.get('next_hop') ?? '').split(/\s+/).filter(Boolean);
+  if (nextHop !== undefined) route.nextHop = nextHop.toLowerCase();
+  if (linkLocal !== undefined) route.linkLocalNextHop = linkLocal.toLowerCase();
+  const med = attrs.get('med');
+  if (med !== undefined) route.med = Number(med);
+  const localPref = attrs.get('local_pref');
+  if (localPref !== undefined) route.localPref = Number(localPref);
+  route.communities = birdTuples(attrs.get('community') ?? '', 2);
+  route.largeCommunities = birdTuples(attrs.get('large_community') ?? '', 3);
+  return route;
+}
+
+/**
+ * Parse `birdc show route all protocol NAME`: a line starting with a prefix opens a route, and its
+ * `\tBGP.<name>: <value>` lines follow (BIRD continues a long value on lines indented by two tabs).
+ * A second route for the same prefix starts with blanks instead of the prefix. On an eBGP-learned
+ * path that came without LOCAL_PREF BIRD shows its `default bgp_local_pref` (100); one that came
+ * with it (which BIRD discards, RFC 4271 sec. 5.1.5) shows none, as seen with BIRD 2.0.12.
+ */
+export function parseBirdRouteDetails(output: string): ReceivedRoute[] {
+  const routes: ReceivedRoute[] = [];
+  let prefix: string | undefined;
+  let attrs: Map<string, string> | undefined;
+  let last: string | undefined;
+  const flush = (): void => {
+    if (prefix !== undefined && attrs !== undefined) routes.push(birdRoute(prefix, attrs));
+    attrs = undefined;
+    last = undefined;
+  };
+  for (const line of output.split('\n')) {
+    const head = /^([0-9a-fA-F.:]+\/\d+)\s/.exec(line);
+    if (head) {
+      flush();
+      prefix = head[1]!.toLowerCase();
+      attrs = new Map();
+      continue;
+    }
+    if (prefix !== undefined && /^ +\S+\s+\[/.test(line)) {
+      flush(); // another route for the same prefix
+      attrs = new Map();
+      continue;
+    }
+    if (attrs === undefined) continue;
+    const attr = /^\tBGP\.(\w+):\s?(.*)$/.exec(line);
+    if (attr) {
+      last = attr[1]!;
+      attrs.set(last, attr[2]!.trim());
+      continue;
+    }
+    const more = /^\t\t(.*)$/.exec(line);
+    if (more && last !== undefined) attrs.set(last, `${attrs.get(last)} ${more[1]!.trim()}`.trim());
+  }
+  flush();
+  return sortRoutes(routes);
+}
+
 export async function startBird(opts: StartPeerOptions): Promise<PeerDaemon> {
   const cfg = opts.config;
   const name = opts.name ?? 'bird';
@@ -181,6 +263,10 @@ export async function startBird(opts: StartPeerOptions): Promise<PeerDaemon> {
     async receivedPrefixes(neighbor, family) {
       const all = parseBirdRoutes(await birdc('show', 'route', 'protocol', known(neighbor)));
       return family ? all.filter((p) => familyOf(p) === family) : all;
+    },
+    async receivedRoutes(neighbor, family) {
+      const all = parseBirdRouteDetails(await birdc('show', 'route', 'all', 'protocol', known(neighbor)));
+      return family ? all.filter((r) => familyOf(r.prefix) === family) : all;
     },
     async disableNeighbor(neighbor, message) {
       const args = ['disable', known(neighbor)];

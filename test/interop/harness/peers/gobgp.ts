@@ -20,9 +20,13 @@ import {
   NeighborConfig,
   PeerConfig,
   PeerDaemon,
+  ReceivedRoute,
+  RouteOrigin,
   SessionState,
   StartPeerOptions,
   checkShutdownMessage,
+  communityText,
+  sortRoutes,
   familyOf,
   listenAddresses,
   neighborFamilies,
@@ -123,6 +127,69 @@ export function parseGobgpRib(json: string): string[] {
   return sortPrefixes(Object.keys(JSON.parse(text) as Record<string, unknown>).map((p) => p.toLowerCase()));
 }
 
+interface GobgpAttr {
+  type: number;
+  value?: unknown;
+  as_paths?: Array<{ segment_type: number; asns?: number[] }>;
+  nexthop?: string;
+  linklocal_nexthop?: string;
+  metric?: number;
+  communities?: number[];
+}
+
+const GOBGP_ORIGINS: readonly RouteOrigin[] = ['IGP', 'EGP', 'INCOMPLETE'];
+
+function gobgpRoute(prefix: string, attrs: readonly GobgpAttr[]): ReceivedRoute {
+  const route: ReceivedRoute = { prefix: prefix.toLowerCase(), asPath: [], communities: [], largeCommunities: [] };
+  for (const a of attrs) {
+    switch (a.type) {
+      case 1: // ORIGIN
+        route.origin = GOBGP_ORIGINS[a.value as number];
+        break;
+      case 2: // AS_PATH: segment_type 1 AS_SET, 2 AS_SEQUENCE (RFC 4271 sec. 4.3)
+        for (const seg of a.as_paths ?? []) {
+          if (seg.segment_type === 1) route.asPath.push([...(seg.asns ?? [])]);
+          else if (seg.segment_type === 2) route.asPath.push(...(seg.asns ?? []));
+          else throw new Error(`GoBGP AS_PATH segment type ${seg.segment_type} not expected here`);
+        }
+        break;
+      case 3: // NEXT_HOP
+      case 14: // MP_REACH_NLRI
+        if (a.nexthop !== undefined) route.nextHop = a.nexthop.toLowerCase();
+        if (a.linklocal_nexthop) route.linkLocalNextHop = a.linklocal_nexthop.toLowerCase();
+        break;
+      case 4:
+        route.med = a.metric;
+        break;
+      case 5:
+        route.localPref = a.value as number;
+        break;
+      case 8:
+        route.communities = (a.communities ?? []).map(communityText);
+        break;
+      case 32:
+        route.largeCommunities = ((a.value ?? []) as Array<{ ASN: number; LocalData1: number; LocalData2: number }>).map(
+          (c) => `${c.ASN}:${c.LocalData1}:${c.LocalData2}`,
+        );
+        break;
+      default:
+        break;
+    }
+  }
+  return route;
+}
+
+/**
+ * Parse `gobgp neighbor ADDR adj-in -a FAMILY -j`: prefix -> paths, each with `attrs` as received
+ * (GoBGP adds nothing on import, so an absent LOCAL_PREF or MED shows as absent).
+ */
+export function parseGobgpRibDetails(json: string): ReceivedRoute[] {
+  const text = json.trim();
+  if (!text.startsWith('{')) return [];
+  const rib = JSON.parse(text) as Record<string, Array<{ attrs?: GobgpAttr[] }>>;
+  return sortRoutes(Object.entries(rib).flatMap(([prefix, paths]) => paths.map((p) => gobgpRoute(prefix, p.attrs ?? []))));
+}
+
 export interface StartGobgpOptions extends StartPeerOptions {
   /** gRPC port on the namespace's 127.0.0.1 (default 50051). */
   apiPort?: number;
@@ -193,6 +260,13 @@ export async function startGobgp(opts: StartGobgpOptions): Promise<PeerDaemon> {
       const out: string[] = [];
       for (const f of families) out.push(...parseGobgpRib(await gobgp('neighbor', neighbor, 'adj-in', '-a', f, '-j')));
       return sortPrefixes(out);
+    },
+    async receivedRoutes(neighbor, family) {
+      const n = cfg.neighbors.find((x) => x.address === known(neighbor))!;
+      const families: AddressFamily[] = family ? [family] : neighborFamilies(n);
+      const out: ReceivedRoute[] = [];
+      for (const f of families) out.push(...parseGobgpRibDetails(await gobgp('neighbor', neighbor, 'adj-in', '-a', f, '-j')));
+      return sortRoutes(out);
     },
     async disableNeighbor(neighbor, message) {
       // gobgp 3.10's `disable --reason` drops the reason; the deprecated `shutdown --reason` sends

@@ -7,7 +7,7 @@ import { waitFor } from '../wait';
 import { startBird } from './bird';
 import { startGobgp } from './gobgp';
 import { startOpenbgpd } from './openbgpd';
-import type { AddressFamily, PeerDaemon, StartPeerOptions } from './types';
+import type { AddressFamily, PeerDaemon, ReceivedRoute, StartPeerOptions } from './types';
 
 export function startPeer(kind: PeerKind, opts: StartPeerOptions): Promise<PeerDaemon> {
   switch (kind) {
@@ -47,6 +47,24 @@ export async function waitForPrefixes(
   );
 }
 
+/** Like waitForPrefixes, for paths with their attributes (PeerDaemon.receivedRoutes). */
+export async function waitForRoutes(
+  peer: PeerDaemon,
+  neighbor: string,
+  expected: readonly string[],
+  timeoutMs: number,
+  family?: AddressFamily,
+): Promise<ReceivedRoute[]> {
+  const want = expected.map((p) => p.toLowerCase());
+  return waitFor(
+    async () => {
+      const got = await peer.receivedRoutes(neighbor, family);
+      return want.every((p) => got.some((r) => r.prefix === p)) ? got : undefined;
+    },
+    { timeoutMs, intervalMs: 250, what: `${peer.kind} in ${peer.netns}: paths for ${want.join(', ')} from ${neighbor}` },
+  );
+}
+
 /** Wait until `peer` no longer reports the session with `neighbor` Established. */
 export async function waitForNotEstablished(peer: PeerDaemon, neighbor: string, timeoutMs: number): Promise<void> {
   await waitFor(async () => !(await peer.isEstablished(neighbor)), {
@@ -57,6 +75,6 @@ export async function waitForNotEstablished(peer: PeerDaemon, neighbor: string, 
 }
 
 export * from './types';
-export { startBird, writeBirdConfig, birdProtocolName } from './bird';
-export { startGobgp, writeGobgpConfig, gobgpRouteArgs } from './gobgp';
-export { startOpenbgpd, writeOpenbgpdConfig } from './openbgpd';
+export { startBird, writeBirdConfig, birdProtocolName, parseBirdRouteDetails } from './bird';
+export { startGobgp, writeGobgpConfig, gobgpRouteArgs, parseGobgpRibDetails } from './gobgp';
+export { startOpenbgpd, writeOpenbgpdConfig, parseBgpctlRibDetails } from './openbgpd';

@@ -1,6 +1,6 @@
 /**
  * OpenBGPD as an interop peer: bgpd.conf writer, start (`bgpd -d -f CONF`), queries through
- * `bgpctl -j -s SOCK`.
+ * `bgpctl -j -s SOCK` (`show rib in neighbor ADDR detail` for paths with their attributes).
  *
  * `fib-update no` keeps bgpd away from the kernel routing table; `listen on` and a private control
  * `socket` keep it to the namespace's addresses and the test's directory. bgpd chroots its engines
@@ -19,9 +19,14 @@ import {
   NeighborConfig,
   PeerConfig,
   PeerDaemon,
+  ReceivedRoute,
+  RouteOrigin,
   SessionState,
   StartPeerOptions,
   checkShutdownMessage,
+  normalizeCommunity,
+  parseAsPathText,
+  sortRoutes,
   familyOf,
   listenAddresses,
   neighborFamilies,
@@ -113,6 +118,49 @@ export function parseBgpctlRib(json: string): string[] {
   return sortPrefixes(rib.flatMap((r) => (r.prefix ? [r.prefix.toLowerCase()] : [])));
 }
 
+interface BgpctlRibEntry {
+  prefix?: string;
+  aspath?: string;
+  exit_nexthop?: string;
+  origin?: string;
+  metric?: number;
+  localpref?: number;
+  communities?: string[];
+  large_communities?: string[];
+}
+
+const BGPCTL_ORIGINS: Readonly<Record<string, RouteOrigin>> = { igp: 'IGP', egp: 'EGP', incomplete: 'INCOMPLETE' };
+
+/**
+ * Parse `bgpctl -j show rib in neighbor ADDR detail`. bgpctl always prints `metric` and
+ * `localpref`: MED 0 when none was received, and LOCAL_PREF 100 on eBGP-learned paths (bgpd
+ * ignores a received one and uses its default), so neither tells what was on the wire.
+ */
+export function parseBgpctlRibDetails(json: string): ReceivedRoute[] {
+  const text = json.trim();
+  if (!text.startsWith('{')) return [];
+  const rib = (JSON.parse(text) as { rib?: BgpctlRibEntry[] }).rib ?? [];
+  return sortRoutes(
+    rib.flatMap((r) => {
+      if (!r.prefix) return [];
+      const route: ReceivedRoute = {
+        prefix: r.prefix.toLowerCase(),
+        asPath: parseAsPathText(r.aspath ?? ''),
+        communities: (r.communities ?? []).map(normalizeCommunity),
+        largeCommunities: [...(r.large_communities ?? [])],
+      };
+      if (r.origin !== undefined) {
+        route.origin = BGPCTL_ORIGINS[r.origin.toLowerCase()];
+        if (route.origin === undefined) throw new Error(`bad bgpctl origin ${JSON.stringify(r.origin)}`);
+      }
+      if (r.exit_nexthop !== undefined) route.nextHop = r.exit_nexthop.toLowerCase();
+      if (r.metric !== undefined) route.med = r.metric;
+      if (r.localpref !== undefined) route.localPref = r.localpref;
+      return [route];
+    }),
+  );
+}
+
 export async function startOpenbgpd(opts: StartPeerOptions): Promise<PeerDaemon> {
   const cfg = opts.config;
   const name = opts.name ?? 'openbgpd';
@@ -170,6 +218,10 @@ export async function startOpenbgpd(opts: StartPeerOptions): Promise<PeerDaemon>
     async receivedPrefixes(neighbor, family) {
       const all = parseBgpctlRib(await bgpctl('-j', 'show', 'rib', 'in', 'neighbor', known(neighbor)));
       return family ? all.filter((p) => familyOf(p) === family) : all;
+    },
+    async receivedRoutes(neighbor, family) {
+      const all = parseBgpctlRibDetails(await bgpctl('-j', 'show', 'rib', 'in', 'neighbor', known(neighbor), 'detail'));
+      return family ? all.filter((r) => familyOf(r.prefix) === family) : all;
     },
     async disableNeighbor(neighbor, message) {
       const args = ['neighbor', known(neighbor), 'down'];

@@ -69,6 +69,92 @@ export type SessionState =
   | 'Down'
   | 'Unknown';
 
+export type RouteOrigin = 'IGP' | 'EGP' | 'INCOMPLETE';
+
+/** One AS_PATH element as shown: an AS_SEQUENCE member, or an AS_SET as an array of its members. */
+export type AsPathElement = number | number[];
+
+/**
+ * One path as a peer daemon shows it in its Adj-RIB-In, in one vocabulary for the three daemons.
+ * What a daemon shows is not always what arrived on the wire (see each module's parser): BIRD
+ * shows LOCAL_PREF 100 on an eBGP-learned path that came without one; OpenBGPD shows LOCAL_PREF 100
+ * on every eBGP-learned path and MED 0 when none was received. GoBGP shows what it received.
+ */
+export interface ReceivedRoute {
+  /** Lower case, as receivedPrefixes returns it. */
+  prefix: string;
+  origin?: RouteOrigin;
+  /** AS_PATH, leftmost (most recently prepended) first; [] when empty (iBGP, own routes). */
+  asPath: AsPathElement[];
+  /** The global next hop (NEXT_HOP, or the one in MP_REACH_NLRI). */
+  nextHop?: string;
+  /** The IPv6 link-local next hop, where the daemon shows it (RFC 2545 sec. 3). */
+  linkLocalNextHop?: string;
+  med?: number;
+  localPref?: number;
+  /** RFC 1997 communities as `asn16:value16`, well-known ones in numbers too (`65535:65281`). */
+  communities: string[];
+  /** RFC 8092 large communities as `asn32:value32:value32`. */
+  largeCommunities: string[];
+}
+
+/** A 32-bit community as `asn16:value16`. */
+export function communityText(c: number): string {
+  return `${Math.floor(c / 65536)}:${c % 65536}`;
+}
+
+/** RFC 1997 / RFC 3765 / RFC 7999 / RFC 8326 well-known communities by the names daemons print. */
+const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
+  GRACEFUL_SHUTDOWN: 0xffff0000,
+  BLACKHOLE: 0xffff029a,
+  NO_EXPORT: 0xffffff01,
+  NO_ADVERTISE: 0xffffff02,
+  NO_EXPORT_SUBCONFED: 0xffffff03,
+  NOPEER: 0xffffff04,
+  NO_PEER: 0xffffff04,
+};
+
+/** `65000:1`, or a well-known name in any case with `-` or `_` (`NO_EXPORT`, `no-export`). */
+export function normalizeCommunity(text: string): string {
+  const name = text.trim().toUpperCase().replace(/-/g, '_');
+  const known = WELL_KNOWN_COMMUNITIES[name];
+  if (known !== undefined) return communityText(known);
+  if (!/^\d+:\d+$/.test(text.trim())) throw new Error(`unrecognised community ${JSON.stringify(text)}`);
+  return text.trim();
+}
+
+/**
+ * AS_PATH text as BIRD and OpenBGPD print it: `4200000001 65001`, AS_SETs in braces (`{1 2}`,
+ * `{ 1 2 }`, `{1,2}`); an empty string is an empty path. Confederation segments are not expected
+ * in these tests and are an error.
+ */
+export function parseAsPathText(text: string): AsPathElement[] {
+  const out: AsPathElement[] = [];
+  let set: number[] | undefined;
+  for (const tok of text.replace(/([{},])/g, ' $1 ').split(/\s+/).filter(Boolean)) {
+    if (tok === '{') {
+      if (set) throw new Error(`nested AS_SET in ${JSON.stringify(text)}`);
+      set = [];
+    } else if (tok === '}') {
+      if (!set) throw new Error(`unbalanced } in ${JSON.stringify(text)}`);
+      out.push(set);
+      set = undefined;
+    } else if (tok === ',') {
+      if (!set) throw new Error(`comma outside an AS_SET in ${JSON.stringify(text)}`);
+    } else if (/^\d+$/.test(tok) && Number(tok) <= 0xffffffff) {
+      (set ?? out).push(Number(tok));
+    } else {
+      throw new Error(`unexpected ${JSON.stringify(tok)} in AS path ${JSON.stringify(text)}`);
+    }
+  }
+  if (set) throw new Error(`unterminated AS_SET in ${JSON.stringify(text)}`);
+  return out;
+}
+
+export function sortRoutes(routes: ReceivedRoute[]): ReceivedRoute[] {
+  return [...routes].sort((x, y) => (x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0));
+}
+
 /** A running peer daemon with a uniform control surface. */
 export interface PeerDaemon {
   readonly kind: PeerKind;
@@ -82,6 +168,8 @@ export interface PeerDaemon {
   isEstablished(neighbor: string): Promise<boolean>;
   /** Prefixes received from the neighbor (its Adj-RIB-In), sorted; optionally one family only. */
   receivedPrefixes(neighbor: string, family?: AddressFamily): Promise<string[]>;
+  /** The same paths with their attributes as the daemon shows them, sorted by prefix. */
+  receivedRoutes(neighbor: string, family?: AddressFamily): Promise<ReceivedRoute[]>;
   /** Administrative shutdown; the message, if any, goes out as RFC 9003 Shutdown Communication. */
   disableNeighbor(neighbor: string, message?: string): Promise<void>;
   enableNeighbor(neighbor: string): Promise<void>;
