@@ -7,6 +7,12 @@
  *   other   - neither: labels, timers used only before a session exists, the `down` switch (the
  *             reload stops or starts the peer for that), a password file's path when the key is equal.
  * Settings are named by their bgpd.toml keys.
+ *
+ * Networks are compared by prefix, on what is announced: a [[network]] naming a [[prefix-set]] is
+ * already expanded into one network per prefix, so a prefix added to or removed from a set shows as
+ * a network added or removed, and moving a prefix between a set and its own entry with the same
+ * attributes changes nothing that is announced (fromSet is a label). Prefix sets are compared by
+ * name, as sets of prefixes (their order in the file does not matter).
  */
 
 import { Secret, type DaemonConfig, type NeighborConfig, type NetworkConfig } from './types';
@@ -36,8 +42,10 @@ export interface ConfigDiff {
   global: ChangedFields;
   /** Neighbours that differ: in the new config's order, then the removed ones. */
   neighbors: NeighborDiff[];
+  /** Set names; `changed`: same name, other prefixes. Their effect on networks shows in `networks`. */
+  prefixSets: { added: string[]; removed: string[]; changed: string[] };
   networks: { added: NetworkConfig[]; removed: NetworkConfig[]; changed: { old: NetworkConfig; new: NetworkConfig }[] };
-  /** Nothing at all differs. */
+  /** Nothing differs that a reload would apply (see above for what does not count). */
   empty: boolean;
 }
 
@@ -72,7 +80,7 @@ const NEIGHBOR_FIELDS: Record<keyof NeighborConfig, [string, ChangeClass]> = {
   announce: ['announce', 'policy'],
 };
 
-const GLOBAL_FIELDS: Record<Exclude<keyof DaemonConfig, 'neighbors' | 'networks'>, [string, ChangeClass]> = {
+const GLOBAL_FIELDS: Record<Exclude<keyof DaemonConfig, 'neighbors' | 'prefixSets' | 'networks'>, [string, ChangeClass]> = {
   localAs: ['local-as', 'session'],
   routerId: ['router-id', 'session'],
   hostname: ['hostname', 'session'],
@@ -109,6 +117,17 @@ export function diffConfig(oldConfig: DaemonConfig, newConfig: DaemonConfig): Co
     if (!newAddresses.has(o.address)) neighbors.push({ address: o.address, kind: 'removed', old: o, session: [], policy: [], other: [], needsReset: false });
   }
 
+  const oldSets = new Map(oldConfig.prefixSets.map((p) => [p.name, new Set(p.prefixes)]));
+  const newSets = new Map(newConfig.prefixSets.map((p) => [p.name, new Set(p.prefixes)]));
+  const prefixSets: ConfigDiff['prefixSets'] = {
+    added: [...newSets.keys()].filter((name) => !oldSets.has(name)),
+    removed: [...oldSets.keys()].filter((name) => !newSets.has(name)),
+    changed: [...newSets].flatMap(([name, prefixes]) => {
+      const o = oldSets.get(name);
+      return o && (o.size !== prefixes.size || [...o].some((p) => !prefixes.has(p))) ? [name] : [];
+    }),
+  };
+
   const oldNets = new Map(oldConfig.networks.map((n) => [n.prefix, n]));
   const newNets = new Map(newConfig.networks.map((n) => [n.prefix, n]));
   const networks: ConfigDiff['networks'] = {
@@ -116,14 +135,21 @@ export function diffConfig(oldConfig: DaemonConfig, newConfig: DaemonConfig): Co
     removed: oldConfig.networks.filter((n) => !newNets.has(n.prefix)),
     changed: newConfig.networks.flatMap((n) => {
       const o = oldNets.get(n.prefix);
-      return o && !valuesEqual(o, n) ? [{ old: o, new: n }] : [];
+      return o && !valuesEqual(announced(o), announced(n)) ? [{ old: o, new: n }] : [];
     }),
   };
   const empty =
     global.session.length + global.policy.length + global.other.length === 0 &&
     neighbors.length === 0 &&
+    prefixSets.added.length + prefixSets.removed.length + prefixSets.changed.length === 0 &&
     networks.added.length + networks.removed.length + networks.changed.length === 0;
-  return { global, neighbors, networks, empty };
+  return { global, neighbors, prefixSets, networks, empty };
+}
+
+/** A network without its label: what is announced. */
+function announced(n: NetworkConfig): Omit<NetworkConfig, 'fromSet'> {
+  const { fromSet: _label, ...rest } = n;
+  return rest;
 }
 
 function changedFields<T extends object>(a: T, b: T, table: Record<string, [string, ChangeClass]>): ChangedFields {

@@ -7,18 +7,19 @@
  * configuration file, so `tsbgpd -f fixtures/demo/bgpd.toml` works from any working directory; the
  * compiled config holds absolute paths only.
  *
- * The schema itself is in schema.ts, neighbours and groups in neighbors.ts, value syntax in values.ts.
+ * The schema itself is in schema.ts, neighbours and groups in neighbors.ts, prefix sets and networks in
+ * networks.ts, value syntax in values.ts.
  */
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as SmolToml from 'smol-toml' with { 'resolution-mode': 'import' };
-import { IPV4_UNICAST, type FamilyKey } from '../wire/iana';
+import { IPV4_UNICAST } from '../wire/iana';
 import { ErrorCollector, sortConfigErrors, type ConfigError } from './errors';
 import { compileNeighbors, resolveConfigPath, type LoadContext } from './neighbors';
+import { compileNetworks, compilePrefixSets } from './networks';
 import { indexPositions } from './positions';
 import {
-  checkString,
   CONTROL_KEYS,
   DEFAULTS,
   GLOBAL_KEYS,
@@ -26,8 +27,6 @@ import {
   LISTEN_KEYS,
   LOG_LEVELS,
   METRICS_KEYS,
-  NETWORK_KEYS,
-  ORIGIN_NAMES,
   RANGES,
   TableReader,
   TOP_LEVEL_KEYS,
@@ -35,8 +34,8 @@ import {
   type LogLevel,
   type TomlTable,
 } from './schema';
-import type { ControlConfig, DaemonConfig, ListenConfig, MetricsConfig, NetworkConfig } from './types';
-import { parseAddress, parseCommunity, parseFileMode, parseHostPort, parseLargeCommunity, parsePrefix } from './values';
+import type { ControlConfig, DaemonConfig, ListenConfig, MetricsConfig } from './types';
+import { parseAddress, parseFileMode, parseHostPort } from './values';
 
 // smol-toml ships ESM typings; at run time its CommonJS build is what `require` loads.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -93,7 +92,8 @@ function compileConfig(root: TomlTable, ctx: LoadContext): DaemonConfig | undefi
   const metricsTable = top.has('metrics') ? sectionTable(top, 'metrics') : undefined;
   const metrics = metricsTable ? compileMetrics(metricsTable, ctx) : undefined;
   const neighbors = compileNeighbors(sectionArray(top, 'group'), sectionArray(top, 'neighbor'), global, ctx);
-  const networks = compileNetworks(sectionArray(top, 'network'), ctx);
+  const prefixSets = compilePrefixSets(sectionArray(top, 'prefix-set'), ctx);
+  const networks = compileNetworks(sectionArray(top, 'network'), prefixSets, ctx);
   if (global.localAs === undefined || global.routerId === undefined) return undefined;
   const config: DaemonConfig = {
     localAs: global.localAs,
@@ -104,6 +104,7 @@ function compileConfig(root: TomlTable, ctx: LoadContext): DaemonConfig | undefi
     holdTime: global.holdTime,
     connectRetry: global.connectRetry,
     neighbors,
+    prefixSets: prefixSets.list,
     networks,
     alwaysCompareMed: global.alwaysCompareMed,
   };
@@ -238,62 +239,4 @@ function compileMetrics(table: TomlTable, ctx: LoadContext): MetricsConfig | und
   if (parsed.ok) return parsed.value;
   ctx.errors.atValue(r.field('listen'), parsed.message);
   return undefined;
-}
-
-function compileNetworks(list: unknown[], ctx: LoadContext): NetworkConfig[] {
-  const out: NetworkConfig[] = [];
-  const seen = new Map<string, string>();
-  list.forEach((raw, i) => {
-    const path = `network[${i}]`;
-    if (!isTable(raw)) {
-      ctx.errors.atValue(path, `expected a table ([[network]]), got ${tomlTypeName(raw)}`);
-      return;
-    }
-    const r = new TableReader(ctx.errors, path, raw, NETWORK_KEYS);
-    const prefixText = r.string('prefix');
-    if (!r.has('prefix')) ctx.errors.atKey(r.field('prefix'), 'required key is missing');
-    let prefix: { text: string; family: FamilyKey } | undefined;
-    if (prefixText !== undefined) {
-      const parsed = parsePrefix(prefixText);
-      if (!parsed.ok) ctx.errors.atValue(r.field('prefix'), parsed.message);
-      else if (seen.has(parsed.value.text)) {
-        ctx.errors.atValue(r.field('prefix'), `duplicate network ${parsed.value.text} (first at line ${ctx.errors.lineOf(seen.get(parsed.value.text)!)})`);
-      } else {
-        seen.set(parsed.value.text, r.field('prefix'));
-        prefix = parsed.value;
-      }
-    }
-    const origin = r.choice('origin', ORIGIN_NAMES, 'origin') ?? DEFAULTS.origin;
-    const communities = readList(r, 'communities', parseCommunity, (c) => String(c));
-    const large = readList(r, 'large-communities', parseLargeCommunity, (c) => c.join(':'));
-    const med = r.integer('med', RANGES.u32);
-    const localPref = r.integer('local-pref', RANGES.u32);
-    const nextHop = prefix ? r.address('next-hop', prefix.family) : r.address('next-hop');
-    if (!prefix) return;
-    const n: NetworkConfig = { prefix: prefix.text, family: prefix.family, origin, communities, largeCommunities: large };
-    if (med !== undefined) n.med = med;
-    if (localPref !== undefined) n.localPref = localPref;
-    if (nextHop) n.nextHop = nextHop.text;
-    out.push(n);
-  });
-  return out;
-}
-
-/** An array of strings, each parsed; duplicates (by parsed value) are errors. */
-function readList<T>(r: TableReader, key: string, parse: (s: string) => { ok: true; value: T } | { ok: false; message: string }, identity: (v: T) => string): T[] {
-  const list = r.array(key) ?? [];
-  const out: T[] = [];
-  const seen = new Set<string>();
-  list.forEach((v, i) => {
-    const field = `${r.field(key)}[${i}]`;
-    const s = checkString(r.errors, field, v);
-    if (s === undefined) return;
-    const parsed = parse(s);
-    if (!parsed.ok) return r.errors.atValue(field, parsed.message);
-    const id = identity(parsed.value);
-    if (seen.has(id)) return r.errors.atValue(field, `"${s}" is listed twice`);
-    seen.add(id);
-    out.push(parsed.value);
-  });
-  return out;
 }

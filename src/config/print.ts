@@ -10,11 +10,18 @@
  * Groups are folded into their neighbours by the loader; each group still named by a neighbour is
  * printed as an empty [[group]] so that the neighbour's `group = "..."` label loads back. Likewise
  * [global] `port` is folded into each listen entry, and relative paths print resolved (absolute).
+ *
+ * Prefix sets print before the groups, one prefix a line. A [[network]] that named a set prints once,
+ * as `set = "..."`, where its first prefix falls in the list of networks; one whose set is empty
+ * announces nothing and so is not printed. (A hand-made config whose networks of one set do not
+ * match that set, or differ in attributes, prints them one prefix each instead, so that no network
+ * is lost, only their label.)
  */
 
 import { familyName } from '../wire/iana';
 import { nameOf, ORIGIN_NAMES, ROLE_NAMES } from './schema';
-import type { DaemonConfig, MaxPrefix, NeighborConfig, NetworkConfig } from './types';
+import { valuesEqual } from './diff';
+import type { DaemonConfig, MaxPrefix, NeighborConfig, NetworkConfig, PrefixSetConfig } from './types';
 import { formatCommunity, formatFileMode, formatHostPort, formatLargeCommunity } from './values';
 
 export function printConfig(config: DaemonConfig): string {
@@ -38,12 +45,45 @@ export function printConfig(config: DaemonConfig): string {
   ]);
   if (config.metrics) section('[metrics]', [kv('listen', str(formatHostPort(config.metrics)))]);
 
+  for (const set of config.prefixSets) section('[[prefix-set]]', prefixSetLines(set));
+
   const groups = [...new Set(config.neighbors.flatMap((n) => (n.group === undefined ? [] : [n.group])))];
   if (groups.length > 0) out.push('', '# Group settings are folded into each neighbor below; the groups remain as labels.');
   for (const g of groups) section('[[group]]', [kv('name', str(g))]);
   for (const n of config.neighbors) section('[[neighbor]]', neighborLines(n));
-  for (const net of config.networks) section('[[network]]', networkLines(net));
+  for (const [what, net] of networkEntries(config)) section('[[network]]', [kv(...what), ...attributeLines(net)]);
   return out.join('\n') + '\n';
+}
+
+function prefixSetLines(set: PrefixSetConfig): string[] {
+  const prefixes = set.prefixes.length === 0 ? ['prefixes = []'] : ['prefixes = [', ...set.prefixes.map((p) => `  ${str(p)},`), ']'];
+  return [kv('name', str(set.name)), ...prefixes];
+}
+
+/**
+ * The [[network]] entries: `prefix = ...` or `set = ...`, and the network whose attributes the entry
+ * has. Networks of a set come together as one entry when they are exactly the set's prefixes with
+ * equal attributes, as the loader makes them.
+ */
+function networkEntries(config: DaemonConfig): [[string, string], NetworkConfig][] {
+  const bySet = new Map<string, NetworkConfig[]>();
+  for (const n of config.networks) if (n.fromSet !== undefined) bySet.set(n.fromSet, [...(bySet.get(n.fromSet) ?? []), n]);
+  const asEntry = new Set<string>();
+  for (const [name, members] of bySet) {
+    const set = config.prefixSets.find((s) => s.name === name);
+    const sameAttributes = members.every((m) => valuesEqual({ ...m, prefix: '', family: 0 }, { ...members[0]!, prefix: '', family: 0 }));
+    if (set && sameAttributes && valuesEqual(members.map((m) => m.prefix), set.prefixes)) asEntry.add(name);
+  }
+  const out: [[string, string], NetworkConfig][] = [];
+  const printed = new Set<string>();
+  for (const n of config.networks) {
+    if (n.fromSet === undefined || !asEntry.has(n.fromSet)) out.push([['prefix', str(n.prefix)], n]);
+    else if (!printed.has(n.fromSet)) {
+      printed.add(n.fromSet);
+      out.push([['set', str(n.fromSet)], n]);
+    }
+  }
+  return out;
 }
 
 function neighborLines(n: NeighborConfig): string[] {
@@ -80,9 +120,8 @@ function neighborLines(n: NeighborConfig): string[] {
   ];
 }
 
-function networkLines(n: NetworkConfig): string[] {
+function attributeLines(n: NetworkConfig): string[] {
   return [
-    kv('prefix', str(n.prefix)),
     kv('origin', str(nameOf(ORIGIN_NAMES, n.origin))),
     kv('communities', `[${n.communities.map((c) => str(formatCommunity(c))).join(', ')}]`),
     kv('large-communities', `[${n.largeCommunities.map((c) => str(formatLargeCommunity(c))).join(', ')}]`),

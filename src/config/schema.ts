@@ -6,8 +6,9 @@
  * Integers arrive as BigInt (the parser runs with integersAsBigInt) so that `hold-time = 90.0` is
  * told apart from `hold-time = 90`, and 2^53 or more is never silently rounded.
  *
- * Policy (prefix sets, filters) will add top-level sections and neighbour keys here; until then
- * such keys are reported as unknown like any other.
+ * Named prefix sets ([[prefix-set]]) exist for [[network]] entries to announce; filters will add more
+ * top-level sections and neighbour keys here, and until then such keys are reported as unknown like
+ * any other.
  */
 
 import { IPV4_UNICAST, IPV6_UNICAST, Origin, Role, type FamilyKey } from '../wire/iana';
@@ -16,7 +17,7 @@ import { checkAsNumber, MAX_U32, parseAddress, parseAsDot, type Parsed, type Par
 
 export type TomlTable = Record<string, unknown>;
 
-export const TOP_LEVEL_KEYS = ['global', 'control', 'metrics', 'group', 'neighbor', 'network'] as const;
+export const TOP_LEVEL_KEYS = ['global', 'control', 'metrics', 'group', 'neighbor', 'prefix-set', 'network'] as const;
 export const GLOBAL_KEYS = ['local-as', 'router-id', 'listen', 'port', 'hold-time', 'connect-retry', 'log-level', 'hostname', 'always-compare-med'] as const;
 export const LISTEN_KEYS = ['address', 'port'] as const;
 export const CONTROL_KEYS = ['socket', 'mode', 'restricted-socket'] as const;
@@ -54,7 +55,8 @@ export const NEIGHBOR_ONLY_KEYS = ['address', 'group'] as const;
 export const NEIGHBOR_KEYS = [...NEIGHBOR_ONLY_KEYS, ...PEER_KEYS] as const;
 export const GROUP_KEYS = ['name', ...PEER_KEYS] as const;
 export const MAX_PREFIX_KEYS = ['limit', 'restart'] as const;
-export const NETWORK_KEYS = ['prefix', 'origin', 'communities', 'large-communities', 'med', 'local-pref', 'next-hop'] as const;
+export const PREFIX_SET_KEYS = ['name', 'prefixes'] as const;
+export const NETWORK_KEYS = ['prefix', 'set', 'origin', 'communities', 'large-communities', 'med', 'local-pref', 'next-hop'] as const;
 
 export const DEFAULTS = {
   port: 179,

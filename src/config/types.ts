@@ -97,6 +97,23 @@ export interface NetworkConfig {
   localPref?: number;
   /** Next hop to announce instead of next-hop-self. */
   nextHop?: string;
+  /**
+   * The [[prefix-set]] this network came from, when its [[network]] entry named a set (`set = "..."`)
+   * rather than one prefix: a label for printing the entry back, not an attribute (nothing announced
+   * depends on it).
+   */
+  fromSet?: string;
+}
+
+/**
+ * A named prefix set ([[prefix-set]]). Today each entry is a plain prefix in canonical form; the filter
+ * engine will add entries that match more than one prefix (or-longer, length ranges), as OpenBGPD's
+ * `prefix-set` has, so this list is of entries, not of announced networks.
+ */
+export interface PrefixSetConfig {
+  name: string;
+  /** Canonical "ADDRESS/LENGTH", in the order of the file, each once. */
+  prefixes: string[];
 }
 
 export interface ControlConfig {
@@ -124,6 +141,9 @@ export interface DaemonConfig {
   /** FQDN capability hostname; absent = do not send it. */
   hostname?: string;
   neighbors: NeighborConfig[];
+  /** Named prefix sets, in the order of the file. */
+  prefixSets: PrefixSetConfig[];
+  /** What we originate: one entry per prefix, [[network]] entries naming a set already expanded. */
   networks: NetworkConfig[];
   /** Compare MED between routes from different neighbour ASes (always-compare-med). */
   alwaysCompareMed: boolean;

@@ -148,3 +148,51 @@ t.test('networks', (t) => {
   t.notOk(d.empty);
   t.end();
 });
+
+t.test('prefix sets: a change to a set is networks added and removed', (t) => {
+  const sets = (prefixes: string, network = '[[network]]\nset = "anycast"\nlarge-communities = ["65000:1:11"]\n') =>
+    load(`${BASE}\n[[prefix-set]]\nname = "anycast"\nprefixes = [${prefixes}]\n\n${network}`);
+  const before = sets('"203.0.113.0/24", "2001:db8:100::/48"');
+  const d = diffConfig(before, sets('"2001:db8:100::/48", "2001:db8:200::/48"'));
+  t.strictSame(
+    d.networks.added.map((n) => [n.prefix, n.fromSet, n.largeCommunities]),
+    [['2001:db8:200::/48', 'anycast', [[65000, 1, 11]]]],
+  );
+  t.strictSame(
+    d.networks.removed.map((n) => n.prefix),
+    ['203.0.113.0/24'],
+  );
+  t.strictSame(d.networks.changed, [], 'the prefix that stayed is unchanged');
+  t.strictSame(d.prefixSets, { added: [], removed: [], changed: ['anycast'] });
+  t.notOk(d.empty);
+
+  const attrs = diffConfig(before, sets('"203.0.113.0/24", "2001:db8:100::/48"', '[[network]]\nset = "anycast"\nlarge-communities = ["65000:1:12"]\n'));
+  t.strictSame(
+    attrs.networks.changed.map((c) => [c.new.prefix, c.new.largeCommunities]),
+    [
+      ['203.0.113.0/24', [[65000, 1, 12]]],
+      ['2001:db8:100::/48', [[65000, 1, 12]]],
+    ],
+    "the entry's attributes changed: every prefix of the set changed",
+  );
+  t.strictSame(attrs.prefixSets, { added: [], removed: [], changed: [] });
+
+  t.ok(diffConfig(before, sets('"2001:db8:100::/48", "203.0.113.0/24"')).empty, 'the order of a set is no change');
+  const gone = diffConfig(before, load(BASE));
+  t.strictSame(gone.prefixSets, { added: [], removed: ['anycast'], changed: [] });
+  t.strictSame(
+    gone.networks.removed.map((n) => n.prefix),
+    ['203.0.113.0/24', '2001:db8:100::/48'],
+  );
+  t.end();
+});
+
+t.test('prefix sets: moving a prefix into a set with the same attributes announces nothing new', (t) => {
+  const direct = load(BASE.replace('[[network]]\nprefix = "198.51.100.0/24"\n', '[[prefix-set]]\nname = "s"\nprefixes = []\n[[network]]\nprefix = "198.51.100.0/24"\n'));
+  const viaSet = load(BASE.replace('[[network]]\nprefix = "198.51.100.0/24"\n', '[[prefix-set]]\nname = "s"\nprefixes = ["198.51.100.0/24"]\n[[network]]\nset = "s"\n'));
+  t.notOk(configsEqual(direct, viaSet), 'the configs differ');
+  const d = diffConfig(direct, viaSet);
+  t.strictSame(d.networks, { added: [], removed: [], changed: [] }, 'but the network announced is the same');
+  t.strictSame(d.prefixSets.changed, ['s']);
+  t.end();
+});

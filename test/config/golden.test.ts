@@ -70,3 +70,28 @@ for (const { name, input } of goldens) {
     t.end();
   });
 }
+
+t.test('networks of a set that do not match it print one prefix each', (t) => {
+  const loaded = loadConfigText(
+    '[global]\nlocal-as = 65000\nrouter-id = "192.0.2.1"\n[[prefix-set]]\nname = "s"\nprefixes = ["10.0.0.0/8", "10.1.0.0/16"]\n[[network]]\nset = "s"\n',
+    'hand.toml',
+  );
+  if (!loaded.ok) {
+    t.fail(loaded.errors.map(formatConfigError).join('\n'));
+    return t.end();
+  }
+  t.match(printConfig(loaded.config), /\[\[network\]\]\nset = "s"\n/, 'as loaded: one entry naming the set');
+  const edited: DaemonConfig = { ...loaded.config, networks: loaded.config.networks.map((n, i) => (i === 1 ? { ...n, med: 7 } : n)) };
+  const printed = printConfig(edited);
+  t.notMatch(printed, /^set = /m, 'no set entry');
+  const entries = printed.split('\n[[network]]\n').slice(1);
+  t.strictSame(
+    entries.map((e) => [/^prefix = "(.*)"$/m.exec(e)?.[1], /^med = (.*)$/m.exec(e)?.[1]]),
+    [
+      ['10.0.0.0/8', undefined],
+      ['10.1.0.0/16', '7'],
+    ],
+    'each network printed, attributes kept',
+  );
+  t.end();
+});

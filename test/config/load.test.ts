@@ -151,6 +151,52 @@ t.test('communities: numbers and well-known names', (t) => {
   t.end();
 });
 
+t.test('prefix sets: a [[network]] naming a set announces each of its prefixes with its attributes', (t) => {
+  const c = load(
+    HEAD +
+      '[[prefix-set]]\nname = "anycast"\nprefixes = ["198.51.100.0/24", "2001:DB8:0100::/48"]\n' +
+      '[[prefix-set]]\nname = "unused"\nprefixes = []\n' +
+      '[[network]]\nprefix = "192.0.2.0/24"\n' +
+      '[[network]]\nset = "anycast"\norigin = "egp"\ncommunities = ["65000:7"]\nlarge-communities = ["65000:1:11"]\nmed = 5\nlocal-pref = 200\n',
+  );
+  t.strictSame(c.prefixSets, [
+    { name: 'anycast', prefixes: ['198.51.100.0/24', '2001:db8:100::/48'] },
+    { name: 'unused', prefixes: [] },
+  ]);
+  const attrs = { origin: Origin.EGP, communities: [65000 * 65536 + 7], largeCommunities: [[65000, 1, 11]], med: 5, localPref: 200, fromSet: 'anycast' };
+  t.strictSame(c.networks, [
+    { prefix: '192.0.2.0/24', family: IPV4_UNICAST, origin: Origin.IGP, communities: [], largeCommunities: [] },
+    { prefix: '198.51.100.0/24', family: IPV4_UNICAST, ...attrs },
+    { prefix: '2001:db8:100::/48', family: IPV6_UNICAST, ...attrs },
+  ]);
+  t.not(c.networks[1]!.largeCommunities, c.networks[2]!.largeCommunities, 'each network has its own attribute arrays');
+  t.end();
+});
+
+t.test('prefix sets: a next hop goes with a set of its own family', (t) => {
+  const c = load(HEAD + '[[prefix-set]]\nname = "v6"\nprefixes = ["2001:db8:1::/48", "2001:db8:2::/48"]\n[[network]]\nset = "v6"\nnext-hop = "2001:DB8::1"\n');
+  t.strictSame(
+    c.networks.map((n) => [n.prefix, n.nextHop]),
+    [
+      ['2001:db8:1::/48', '2001:db8::1'],
+      ['2001:db8:2::/48', '2001:db8::1'],
+    ],
+  );
+  t.end();
+});
+
+t.test('prefix sets: unknown keys, and a set named before it is defined', (t) => {
+  const errors = errorsOf(HEAD + '[[prefix-set]]\nname = "s"\nprefix = ["10.0.0.0/8"]\nprefixes = []\n');
+  t.strictSame(errors.map(formatConfigError), ['x.toml:6:1: prefix-set[0].prefix: unknown key "prefix" (did you mean "prefixes"?)']);
+  // TOML tables have no order that matters: a [[network]] may come before the set it names.
+  const c = load(HEAD + '[[network]]\nset = "later"\n[[prefix-set]]\nname = "later"\nprefixes = ["10.0.0.0/8"]\n');
+  t.strictSame(
+    c.networks.map((n) => n.prefix),
+    ['10.0.0.0/8'],
+  );
+  t.end();
+});
+
 t.test('relative paths are resolved against the configuration file directory', (t) => {
   const seen: string[] = [];
   const c = load(

@@ -1,0 +1,207 @@
+/**
+ * [[prefix-set]] and [[network]] sections: the named prefix sets, and the networks we originate.
+ *
+ *   [[prefix-set]]
+ *   name = "anycast"
+ *   prefixes = ["198.51.100.0/24", "2001:db8:100::/48"]
+ *
+ *   [[network]]
+ *   set = "anycast"                  # or: prefix = "198.51.100.0/24"
+ *   large-communities = ["64496:1:11"]
+ *
+ * A [[network]] names one prefix or one set; a set is expanded here into one NetworkConfig per prefix,
+ * each carrying the entry's attributes and the set's name (fromSet), so the route engine sees only a
+ * flat list. A prefix may be originated once only, whether listed directly or through a set.
+ *
+ * A set's entries are plain prefixes for now. The filter engine will want OpenBGPD's richer entries
+ * (`{ prefix = "...", or-longer = true }`, length ranges); such entries are refused with a message
+ * saying so rather than a generic type error. (Once they exist, a [[network]] naming a set that holds
+ * them will need an error of its own: an or-longer entry is not a network one can announce.)
+ */
+
+import { IPV4_UNICAST, type FamilyKey } from '../wire/iana';
+import { didYouMean } from './errors';
+import type { LoadContext } from './neighbors';
+import { checkString, DEFAULTS, isTable, NETWORK_KEYS, ORIGIN_NAMES, PREFIX_SET_KEYS, RANGES, TableReader, tomlTypeName } from './schema';
+import type { NetworkConfig, PrefixSetConfig } from './types';
+import { parseCommunity, parseLargeCommunity, parsePrefix, type ParsedPrefix } from './values';
+
+/** A set as the networks see it: its prefixes parsed, and where its name is (for messages). */
+export interface PrefixSetEntry {
+  name: string;
+  field: string;
+  prefixes: ParsedPrefix[];
+}
+
+export interface PrefixSets {
+  /** By name; a set whose name is missing or a duplicate is not here. */
+  byName: Map<string, PrefixSetEntry>;
+  /** For DaemonConfig.prefixSets: in file order. */
+  list: PrefixSetConfig[];
+}
+
+const NOT_YET = 'only plain prefixes are accepted in a prefix set for now (or-longer and length ranges are not supported yet)';
+
+export function compilePrefixSets(list: unknown[], ctx: LoadContext): PrefixSets {
+  const byName = new Map<string, PrefixSetEntry>();
+  const out: PrefixSetConfig[] = [];
+  list.forEach((raw, i) => {
+    const path = `prefix-set[${i}]`;
+    if (!isTable(raw)) {
+      ctx.errors.atValue(path, `expected a table ([[prefix-set]]), got ${tomlTypeName(raw)}`);
+      return;
+    }
+    const r = new TableReader(ctx.errors, path, raw, PREFIX_SET_KEYS);
+    const name = r.string('name', { nonEmpty: true });
+    if (!r.has('name')) ctx.errors.atKey(r.field('name'), 'required key is missing');
+    if (!r.has('prefixes')) ctx.errors.atKey(r.field('prefixes'), 'required key is missing');
+    const prefixes = readSetPrefixes(r);
+    if (name === undefined) return;
+    const first = byName.get(name);
+    if (first) {
+      ctx.errors.atValue(r.field('name'), `duplicate prefix-set name "${name}" (first at line ${ctx.errors.lineOf(first.field)})`);
+      return;
+    }
+    byName.set(name, { name, field: r.field('name'), prefixes });
+    out.push({ name, prefixes: prefixes.map((p) => p.text) });
+  });
+  return { byName, list: out };
+}
+
+/** `prefixes = [...]`: each a plain prefix, each once (by canonical form). Bad entries are left out. */
+function readSetPrefixes(r: TableReader): ParsedPrefix[] {
+  const list = r.array('prefixes') ?? [];
+  const out: ParsedPrefix[] = [];
+  const seen = new Map<string, string>();
+  list.forEach((v, i) => {
+    const field = `${r.field('prefixes')}[${i}]`;
+    if (isTable(v)) return r.errors.atValue(field, `expected a prefix string like "198.51.100.0/24", got a table: ${NOT_YET}`);
+    const s = checkString(r.errors, field, v);
+    if (s === undefined) return;
+    const parsed = parsePrefix(s);
+    if (!parsed.ok) {
+      // OpenBGPD spells these "198.51.100.0/24 or-longer" and "... prefixlen 24 - 32": say why, not just "not a prefix".
+      const head = /^(\S+)\s+\S/.exec(s.trim());
+      const qualified = head !== null && parsePrefix(head[1]!).ok;
+      return r.errors.atValue(field, qualified ? `"${s}": ${NOT_YET}` : parsed.message);
+    }
+    const first = seen.get(parsed.value.text);
+    if (first !== undefined) return r.errors.atValue(field, `"${s}" is listed twice (first at line ${r.errors.lineOf(first)})`);
+    seen.set(parsed.value.text, field);
+    out.push(parsed.value);
+  });
+  return out;
+}
+
+/** Where a prefix was first originated: the [[network]] field that brought it, and its set if any. */
+interface Origination {
+  field: string;
+  set?: string;
+}
+
+export function compileNetworks(list: unknown[], sets: PrefixSets, ctx: LoadContext): NetworkConfig[] {
+  const out: NetworkConfig[] = [];
+  const seen = new Map<string, Origination>();
+  /** Each set may be named by one [[network]] only: by the field of its `set` key. */
+  const setUsers = new Map<string, string>();
+  const errors = ctx.errors;
+  list.forEach((raw, i) => {
+    const path = `network[${i}]`;
+    if (!isTable(raw)) {
+      errors.atValue(path, `expected a table ([[network]]), got ${tomlTypeName(raw)}`);
+      return;
+    }
+    const r = new TableReader(errors, path, raw, NETWORK_KEYS);
+    // What the entry announces: one prefix, or the prefixes of one set (undefined: an error, reported).
+    let targets: ParsedPrefix[] | undefined;
+    let setName: string | undefined;
+    if (r.has('prefix') && r.has('set')) {
+      errors.atKey(r.field('set'), '"prefix" and "set" cannot both be given: a [[network]] announces one prefix or every prefix of one [[prefix-set]]');
+    } else if (!r.has('prefix') && !r.has('set')) {
+      errors.atKey(path, 'needs "prefix" (one prefix) or "set" (every prefix of a [[prefix-set]])');
+    } else if (r.has('prefix')) {
+      const text = r.string('prefix');
+      const parsed = text === undefined ? undefined : parsePrefix(text);
+      if (parsed && !parsed.ok) errors.atValue(r.field('prefix'), parsed.message);
+      else if (parsed) targets = [parsed.value];
+    } else {
+      setName = r.string('set', { nonEmpty: true });
+      const set = setName === undefined ? undefined : sets.byName.get(setName);
+      const earlier = setName === undefined ? undefined : setUsers.get(setName);
+      if (setName !== undefined && !set) {
+        errors.atValue(r.field('set'), `no [[prefix-set]] named "${setName}"${didYouMean(setName, [...sets.byName.keys()])}`);
+      } else if (set && earlier !== undefined) {
+        errors.atValue(r.field('set'), `prefix-set "${set.name}" is already announced by the [[network]] at line ${errors.lineOf(earlier)}; a prefix is announced once`);
+      } else if (set) {
+        setUsers.set(set.name, r.field('set'));
+        targets = set.prefixes;
+      }
+    }
+
+    const origin = r.choice('origin', ORIGIN_NAMES, 'origin') ?? DEFAULTS.origin;
+    const communities = readList(r, 'communities', parseCommunity, (c) => String(c));
+    const large = readList(r, 'large-communities', parseLargeCommunity, (c) => c.join(':'));
+    const med = r.integer('med', RANGES.u32);
+    const localPref = r.integer('local-pref', RANGES.u32);
+    const nextHop = readNextHop(r, targets, setName);
+    if (targets === undefined) return;
+
+    const field = r.field(setName === undefined ? 'prefix' : 'set');
+    for (const p of targets) {
+      const first = seen.get(p.text);
+      if (first !== undefined) {
+        const here = setName === undefined ? '' : `, in prefix-set "${setName}"`;
+        const there = first.set === undefined ? '' : `, in prefix-set "${first.set}"`;
+        errors.atValue(field, `duplicate network ${p.text}${here} (first at line ${errors.lineOf(first.field)}${there})`);
+        continue;
+      }
+      seen.set(p.text, setName === undefined ? { field } : { field, set: setName });
+      const n: NetworkConfig = { prefix: p.text, family: p.family, origin, communities: [...communities], largeCommunities: large.map((c) => [...c] as [number, number, number]) };
+      if (med !== undefined) n.med = med;
+      if (localPref !== undefined) n.localPref = localPref;
+      if (nextHop !== undefined) n.nextHop = nextHop;
+      if (setName !== undefined) n.fromSet = setName;
+      out.push(n);
+    }
+  });
+  return out;
+}
+
+/** `next-hop`, which must be of the family of every prefix the entry announces. */
+function readNextHop(r: TableReader, targets: ParsedPrefix[] | undefined, setName: string | undefined): string | undefined {
+  if (setName === undefined) {
+    // A single prefix: TableReader says "... is not an IPv4 address" itself.
+    return (targets ? r.address('next-hop', targets[0]!.family) : r.address('next-hop'))?.text;
+  }
+  const nextHop = r.address('next-hop');
+  if (!nextHop || !targets) return nextHop?.text;
+  const other = targets.filter((p) => p.family !== nextHop.family);
+  if (other.length === 0) return nextHop.text;
+  const family = (f: FamilyKey) => (f === IPV4_UNICAST ? 'IPv4' : 'IPv6');
+  const them = `${family(other[0]!.family)} ${other.length === 1 ? 'prefix' : 'prefixes'}`;
+  const shown = other.slice(0, 3).map((p) => p.text).join(', ') + (other.length > 3 ? ', ...' : '');
+  r.errors.atValue(
+    r.field('next-hop'),
+    `${nextHop.text} is an ${family(nextHop.family)} next hop but prefix-set "${setName}" holds ${other.length === 1 ? 'an' : other.length} ${them} (${shown}): a next hop needs a set of one family`,
+  );
+  return undefined;
+}
+
+/** An array of strings, each parsed; duplicates (by parsed value) are errors. */
+function readList<T>(r: TableReader, key: string, parse: (s: string) => { ok: true; value: T } | { ok: false; message: string }, identity: (v: T) => string): T[] {
+  const list = r.array(key) ?? [];
+  const out: T[] = [];
+  const seen = new Set<string>();
+  list.forEach((v, i) => {
+    const field = `${r.field(key)}[${i}]`;
+    const s = checkString(r.errors, field, v);
+    if (s === undefined) return;
+    const parsed = parse(s);
+    if (!parsed.ok) return r.errors.atValue(field, parsed.message);
+    const id = identity(parsed.value);
+    if (seen.has(id)) return r.errors.atValue(field, `"${s}" is listed twice`);
+    seen.add(id);
+    out.push(parsed.value);
+  });
+  return out;
+}
