@@ -8,14 +8,18 @@ import { diffConfig } from './config/diff';
 import { formatConfigError } from './config/errors';
 import { loadConfigFile } from './config/load';
 import type { DaemonConfig, NeighborConfig } from './config/types';
+import { controlHandlers } from './control/commands';
+import type { NeighborJson } from './control/json-types';
+import { neighborView } from './control/neighbor-view';
+import { RuntimeNetworks } from './control/runtime-networks';
 import { ControlServer, Handler } from './control/server';
 import type { Logger } from './log';
+import { MetricsServer, startMetrics } from './metrics/server';
 import { RouteEngine } from './rib/engine';
-import { countersTotal } from './session/connection';
 import { Listener } from './session/listener';
 import { Peer, PeerConfig, PeerHooks } from './session/peer';
 import { requireMd5 } from './session/transport';
-import { CeaseSubcode, familyName } from './wire/iana';
+import { CeaseSubcode } from './wire/iana';
 
 export function peerConfigFrom(n: NeighborConfig, g: DaemonConfig): PeerConfig {
   return {
@@ -62,7 +66,10 @@ export class Daemon {
   readonly engine: RouteEngine;
   private listener: Listener;
   private control: ControlServer;
+  private metrics?: MetricsServer;
   readonly startedAt = Date.now();
+  /** Networks added with `tsbgpctl network add`: originated with the configured ones, kept across reloads. */
+  readonly runtimeNetworks = new RuntimeNetworks();
 
   constructor(
     public config: DaemonConfig,
@@ -125,6 +132,7 @@ export class Daemon {
     await this.listener.start(this.config.listen, this.listenerKeys());
     await this.control.listen(this.config.control.socket, this.config.control.mode);
     if (this.config.control.restrictedSocket) await this.control.listen(this.config.control.restrictedSocket, 0o666, true);
+    if (this.config.metrics) this.metrics = await startMetrics(this, this.config.metrics, this.log.child({ part: 'metrics' }));
     for (const p of this.peers.values()) p.start();
   }
 
@@ -143,6 +151,11 @@ export class Daemon {
       await this.listener.close();
       await this.listener.start(next.listen, this.listenerKeys());
       done.push('listener restarted');
+    }
+    if (diff.global.other.includes('metrics')) {
+      await this.metrics?.close();
+      this.metrics = next.metrics ? await startMetrics(this, next.metrics, this.log.child({ part: 'metrics' })) : undefined;
+      done.push('metrics endpoint restarted');
     }
     const resetAll = diff.global.session.length > 0;
     for (const d of diff.neighbors) {
@@ -193,7 +206,7 @@ export class Daemon {
     }
     const nets = diff.networks;
     if (nets.added.length + nets.removed.length + nets.changed.length > 0) {
-      this.engine.setNetworks(next.networks, this.peers.values());
+      this.engine.setNetworks(this.runtimeNetworks.merge(next.networks), this.peers.values());
       done.push(`networks: ${nets.added.length} added, ${nets.removed.length} removed, ${nets.changed.length} changed`);
     }
     this.log.info({ changes: done }, 'configuration reloaded');
@@ -217,6 +230,7 @@ export class Daemon {
 
   /** Clean shutdown: Cease with the given Shutdown Communication to every peer, then close. */
   async stop(reason = 'tsbgpd shutting down'): Promise<void> {
+    this.metrics?.markStopping();
     for (const p of this.peers.values()) p.stop(reason, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
     // Let the NOTIFICATIONs leave before the sockets go.
     await new Promise((r) => setTimeout(r, 200));
@@ -224,90 +238,14 @@ export class Daemon {
     this.engine.dispose();
     await this.listener.close();
     await this.control.close();
+    await this.metrics?.close();
   }
 
-  private peerByArg(args: Record<string, unknown>): Peer {
-    const key = String(args.peer ?? '');
-    const p = this.peers.get(key) ?? [...this.peers.values()].find((x) => x.config.name === key);
-    if (!p) throw new Error(`no such neighbor: ${key}`);
-    return p;
-  }
-
-  neighborView(p: Peer): Record<string, unknown> {
-    const c = p.config;
-    const conn = p.connection;
-    const n = p.negotiated;
-    const now = Date.now();
-    const st = this.engine.stats(p);
-    return {
-      remote_addr: c.remoteAddress,
-      remote_as: c.remoteAs,
-      description: c.name,
-      state: p.state,
-      bgpid: p.remoteOpen?.bgpId,
-      last_updown_sec: Math.floor((now - (p.state === 'Established' ? p.establishedAt : p.downSince)) / 1000),
-      holdtime: n?.holdTime ?? c.holdTime,
-      keepalive: p.keepaliveSeconds(),
-      families: n ? n.families.map(familyName) : [],
-      local: conn ? { address: conn.localAddress, port: conn.localPort } : undefined,
-      remote: conn ? { address: conn.remoteAddress, port: conn.remotePort } : undefined,
-      md5: c.password !== undefined,
-      admin_down_reason: p.adminDownReason,
-      last_error_sent: p.lastErrorSent,
-      last_error_received: p.lastErrorReceived,
-      stats: {
-        prefixes: { sent: st.prefixesOut, received: st.prefixesIn },
-        message: {
-          sent: { ...p.sent, total: countersTotal(p.sent) },
-          received: { ...p.received, total: countersTotal(p.received) },
-        },
-        update: {
-          sent: { updates: st.updatesOut, withdraws: st.withdrawsOut, eor: st.eorOut },
-          received: { updates: st.updatesIn, withdraws: st.withdrawsIn, eor: st.eorIn },
-        },
-      },
-      outq: p.outQueue,
-    };
+  neighborView(p: Peer): NeighborJson {
+    return neighborView(p, { engine: this.engine, neighbor: this.config.neighbors.find((n) => n.address === p.config.remoteAddress), now: Date.now() });
   }
 
   private handlers(): Map<string, Handler> {
-    const h = new Map<string, Handler>();
-    h.set('show.neighbors', (args) => {
-      const list = args.peer ? [this.peerByArg(args)] : [...this.peers.values()];
-      return { neighbors: list.map((p) => this.neighborView(p)) };
-    });
-    h.set('show.rib.in', (args) => {
-      const list = args.peer ? [this.peerByArg(args)] : [...this.peers.values()];
-      return {
-        rib: list.flatMap((p) =>
-          this.engine.received(p).map((r) => ({
-            prefix: r.prefix,
-            neighbor: { remote_addr: p.config.remoteAddress, description: p.config.name },
-            attributes: r.attributes,
-            invalid: r.invalid,
-            stale: r.stale,
-          })),
-        ),
-      };
-    });
-    h.set('show.rib.out', (args) => ({ prefixes: this.engine.announced(this.peerByArg(args)) }));
-    h.set('reload', async () => {
-      const r = await this.reloadFromFile();
-      if (!r.ok) throw new Error(`configuration not reloaded:\n${r.errors.join('\n')}`);
-      return { changes: r.changes };
-    });
-    h.set('neighbor.down', (args) => {
-      this.peerByArg(args).stop(typeof args.reason === 'string' ? args.reason : undefined);
-      return { ok: true };
-    });
-    h.set('neighbor.up', (args) => {
-      this.peerByArg(args).start();
-      return { ok: true };
-    });
-    h.set('neighbor.clear', (args) => {
-      this.peerByArg(args).reset(CeaseSubcode.ADMINISTRATIVE_RESET, typeof args.reason === 'string' ? args.reason : undefined);
-      return { ok: true };
-    });
-    return h;
+    return controlHandlers(this, this.log);
   }
 }

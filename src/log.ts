@@ -9,6 +9,11 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: object): Logger;
+  /**
+   * The level (pino's: 'debug', 'info', ...), when the logger has an adjustable one; `tsbgpctl log
+   * verbose|brief` sets it. pino's children follow their parent's level.
+   */
+  level?: string;
 }
 
 export const silentLogger: Logger = {

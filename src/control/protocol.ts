@@ -6,6 +6,7 @@
  *      or   {"v":1,"id":7,"chunk":[...]} ... then {"v":1,"id":7,"ok":true,"done":true}   (streamed)
  *      or   {"v":1,"id":7,"ok":false,"error":"no such neighbor: 192.0.2.9"}
  * A client may send several requests on one connection; answers carry the request's id.
+ * The commands and their arguments are listed in commands.ts; the answers' keys in json-schema.ts.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -22,7 +23,7 @@ export type ControlResponse =
   | { v: number; id: number; chunk: unknown[] }
   | { v: number; id: number; ok: false; error: string };
 
-/** Commands that change state; refused on the restricted (read-only) socket. */
+/** Commands that change state (commands.ts); refused on the restricted (read-only) socket. */
 export const MUTATING_COMMANDS = new Set([
   'neighbor.up',
   'neighbor.down',

@@ -78,7 +78,7 @@ export class ControlServer {
       if (result && typeof result === 'object' && 'stream' in result) {
         for await (const chunk of (result as { stream: AsyncIterable<unknown[]> }).stream) {
           if (sock.destroyed) return;
-          if (!write(sock, { v: PROTOCOL_VERSION, id, chunk })) await new Promise((r) => sock.once('drain', r));
+          if (!write(sock, { v: PROTOCOL_VERSION, id, chunk })) await writable(sock);
         }
         write(sock, { v: PROTOCOL_VERSION, id, ok: true, done: true });
       } else {
@@ -101,6 +101,19 @@ export class ControlServer {
     this.servers = [];
     this.paths = [];
   }
+}
+
+/** Until the socket drains or closes (a client that goes away mid-stream must not strand the stream). */
+function writable(sock: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sock.off('drain', done);
+      sock.off('close', done);
+      resolve();
+    };
+    sock.on('drain', done);
+    sock.on('close', done);
+  });
 }
 
 function write(sock: net.Socket, res: ControlResponse): boolean {
