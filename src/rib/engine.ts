@@ -532,6 +532,16 @@ export class RouteEngine {
 
   // ---- queries -----------------------------------------------------------------------------------
 
+  /**
+   * What `peer` is sent for a best path (`show rib out`): the same rewrite and cache the engine
+   * uses, or null when the path does not go to that peer or its session is not up.
+   */
+  exportFor(peer: Peer, family: FamilyKey, sourceIndex: number, attrs: AttrSetId): PathAttributes | null {
+    const r = this.ribs.get(peer);
+    if (!r?.target || !r.cache) return null;
+    return this.exported(r, family, sourceIndex, attrs);
+  }
+
   private view(route: Route): ReceivedRoute {
     const pool = this.store.pool;
     return {
