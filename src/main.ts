@@ -8,12 +8,11 @@
  * Signals: SIGTERM/SIGINT shut down cleanly (a second one exits at once); SIGHUP reloads.
  */
 
-import pino from 'pino';
 import { loadConfigFile } from './config/load';
 import { formatConfigError } from './config/errors';
 import { printConfig } from './config/print';
 import { Daemon } from './daemon';
-import type { Logger } from './log';
+import { createLogger } from './logging';
 
 export const DEFAULT_CONFIG = '/etc/tsbgpd/bgpd.toml';
 const VERSION = '0.1.0';
@@ -76,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
     else console.error('configuration OK');
     return 0;
   }
-  const log = pino({ level: loaded.config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }) as unknown as Logger;
+  // JSON lines, or one readable line per event when stdout is a terminal.
+  const log = createLogger({ level: loaded.config.logLevel });
   const daemon = new Daemon(loaded.config, log, args.file);
   try {
     await daemon.start();
