@@ -12,32 +12,18 @@
 
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigText } from '../../src/config/load';
 import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log';
 import { REPO_ROOT } from '../helpers/fixtures';
+import { freePort, waitUntil as waitFor } from '../helpers/net';
+export { freePort, waitFor };
 
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'control', 'cli', 'main.js');
 
-export async function freePort(host: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, host, () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
-export async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
 
 export interface Pair {
   a: Daemon;

@@ -12,27 +12,10 @@ import { Afi, AsPathSegmentType, Origin, Safi } from '../../src/wire/iana';
 import { encodeMessage } from '../../src/wire/message';
 import type { OpenMessage } from '../../src/wire/open';
 import { buildUpdate } from '../../src/wire/update';
+import { freePort, waitUntil as waitFor } from '../helpers/net';
+export { freePort, waitFor };
 
-export async function freePort(host: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.listen(0, host, () => resolve());
-  });
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
-/** Poll `cond` every 25 ms for at most `ms`; the last answer is returned. */
-export async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return cond();
-}
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
