@@ -44,6 +44,14 @@ export class UpdatePacker {
   private readonly max: number;
   private readonly attrCache = new WeakMap<PathAttributes, Buffer>();
   private readonly w = new Writer(4096);
+  private readonly attrWriter = new Writer(256);
+  /**
+   * Cached attribute bytes live as long as their export object, UPDATE copies only until written:
+   * taken from Node's shared 8 KB Buffer pool, each cached slice would pin a whole slab of
+   * short-lived UPDATE copies (a full table pinned ~170 MB that way). They get slabs of their own.
+   */
+  private arena = Buffer.allocUnsafeSlow(0);
+  private arenaPos = 0;
 
   constructor(
     private readonly ctx: CodecContext,
@@ -57,11 +65,24 @@ export class UpdatePacker {
   private attributeBytes(a: PathAttributes): Buffer {
     let b = this.attrCache.get(a);
     if (!b) {
-      const w = new Writer(256);
+      const w = this.attrWriter;
+      w.reset();
       encodeAttributeList(w, { ...a, mpReach: undefined, mpUnreach: undefined, layout: undefined }, this.ctx);
-      b = Buffer.from(w.view());
+      b = this.keep(w.view());
       this.attrCache.set(a, b);
     }
+    return b;
+  }
+
+  /** A long-lived copy of `bytes`, carved from the packer's own slabs. */
+  private keep(bytes: Uint8Array): Buffer {
+    if (this.arenaPos + bytes.length > this.arena.length) {
+      this.arena = Buffer.allocUnsafeSlow(Math.max(64 * 1024, bytes.length));
+      this.arenaPos = 0;
+    }
+    const b = this.arena.subarray(this.arenaPos, this.arenaPos + bytes.length);
+    b.set(bytes);
+    this.arenaPos += bytes.length;
     return b;
   }
 

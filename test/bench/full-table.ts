@@ -261,3 +261,70 @@ export function buildTable(shape: TableShape = FULL_TABLE): Table {
     ipv6Keys: v6.map((p) => p.toString('hex')),
   };
 }
+
+/** The same table shape with `scale` times the prefixes and attribute sets (quick runs: 0.1). */
+export function scaledShape(scale: number, shape: TableShape = FULL_TABLE): TableShape {
+  if (!(scale > 0 && scale <= 1)) throw new RangeError(`scale must be in (0, 1], got ${scale}`);
+  return {
+    ...shape,
+    ipv4: Math.max(1, Math.round(shape.ipv4 * scale)),
+    ipv6: Math.max(1, Math.round(shape.ipv6 * scale)),
+    attributeSets: Math.max(1, Math.round(shape.attributeSets * scale)),
+  };
+}
+
+/**
+ * UPDATEs withdrawing the given prefixes (keys as in Table: IPv4 address * 64 + length, IPv6 as the
+ * hex of 16 address bytes and the length): IPv4 in the Withdrawn Routes field, IPv6 in
+ * MP_UNREACH_NLRI, each message filled up to 4096 bytes.
+ */
+export function withdrawalUpdates(ipv4Keys: ArrayLike<number>, ipv6Keys: readonly string[]): Buffer[] {
+  const MAX = 4096;
+  const out: Buffer[] = [];
+  let routes: number[] = [];
+  const flush4 = (): void => {
+    const total = 19 + 2 + routes.length + 2;
+    const b = Buffer.alloc(total);
+    writeHeader(b, total);
+    b.writeUInt16BE(routes.length, 19);
+    b.set(routes, 21);
+    b.writeUInt16BE(0, 21 + routes.length);
+    out.push(b);
+    routes = [];
+  };
+  for (let i = 0; i < ipv4Keys.length; i++) {
+    const key = ipv4Keys[i]!;
+    const len = key % 64;
+    const addr = (key - len) / 64;
+    const n = (len + 7) >> 3;
+    if (23 + routes.length + 1 + n > MAX) flush4();
+    routes.push(len);
+    for (let byte = 0; byte < n; byte++) routes.push((addr >>> (24 - 8 * byte)) & 255);
+  }
+  if (routes.length > 0) flush4();
+  // Header, Withdrawn Routes Length, Total Path Attribute Length, attribute header with a 2-octet
+  // length, AFI and SAFI.
+  const OVERHEAD6 = 19 + 2 + 2 + 4 + 3;
+  const flush6 = (): void => {
+    const attrLen = 4 + 3 + routes.length;
+    const total = 19 + 2 + 2 + attrLen;
+    const b = Buffer.alloc(total);
+    writeHeader(b, total);
+    b.writeUInt16BE(0, 19);
+    b.writeUInt16BE(attrLen, 21);
+    b.set([0x90, 15, (3 + routes.length) >> 8, (3 + routes.length) & 255, 0, 2, 1], 23);
+    b.set(routes, 30);
+    out.push(b);
+    routes = [];
+  };
+  for (const hex of ipv6Keys) {
+    const p = Buffer.from(hex, 'hex');
+    const len = p[16]!;
+    const n = (len + 7) >> 3;
+    if (OVERHEAD6 + routes.length + 1 + n > MAX) flush6();
+    routes.push(len);
+    for (let byte = 0; byte < n; byte++) routes.push(p[byte]!);
+  }
+  if (routes.length > 0) flush6();
+  return out;
+}
