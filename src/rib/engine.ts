@@ -42,8 +42,10 @@ export interface EngineOptions {
   localAs: number;
   routerId: string;
   alwaysCompareMed?: boolean;
-  /** Prefixes handled per slice of whole-table work. */
+  /** Prefixes decided or exported per chunk. */
   sliceSize?: number;
+  /** Milliseconds of chunks per turn of the event loop before yielding to sessions and control. */
+  sliceMs?: number;
 }
 
 export interface ReceivedRoute {
@@ -88,6 +90,7 @@ export class RouteEngine {
   private pending = new ChangedKeys();
   private flushScheduled = false;
   private readonly slice: number;
+  private readonly sliceMs: number;
   private networks: readonly NetworkConfig[] = [];
   /** Best-path computations run (metrics). */
   decisions = 0;
@@ -105,7 +108,8 @@ export class RouteEngine {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.slice = opts.sliceSize ?? 20_000;
+    this.slice = opts.sliceSize ?? 2048;
+    this.sliceMs = opts.sliceMs ?? 8;
     this.store = new RouteStore({ localAs: opts.localAs });
     this.locRib = new LocRib(this.store, { alwaysCompareMed: opts.alwaysCompareMed ?? false });
     this.local = AdjRibIn.create(this.store, { kind: SourceKind.LOCAL, name: 'local' });
@@ -315,7 +319,7 @@ export class RouteEngine {
     setImmediate(() => this.flush());
   }
 
-  /** Decide the changed prefixes, a slice at a time. */
+  /** Decide the changed prefixes, in chunks, for at most sliceMs per turn of the event loop. */
   private flush(): void {
     this.flushScheduled = false;
     const p = this.pending;
@@ -323,6 +327,14 @@ export class RouteEngine {
       this.pendingSince = 0;
       return;
     }
+    const deadline = performance.now() + this.sliceMs;
+    do this.decideChunk();
+    while (p.size > 0 && performance.now() < deadline);
+    if (p.size > 0) this.scheduleFlush();
+  }
+
+  private decideChunk(): void {
+    const p = this.pending;
     const chunk = new ChangedKeys();
     const take4 = Math.min(p.ipv4.length, this.slice);
     const take6 = Math.min(p.ipv6.length, this.slice - take4);
@@ -334,7 +346,6 @@ export class RouteEngine {
     // What is left waiting is at most as old as what was just decided.
     if (p.size === 0) this.pendingSince = 0;
     if (this.onDecided && since > 0) this.onDecided(chunk.size, (performance.now() - since) / 1000);
-    if (p.size > 0) this.scheduleFlush();
   }
 
   private exportTarget(peer: Peer): ExportTarget {
@@ -447,6 +458,18 @@ export class RouteEngine {
     setImmediate(() => {
       r.draining = false;
       if (r.out !== out) return;
+      const deadline = performance.now() + this.sliceMs;
+      do this.drainChunk(r, out);
+      while (r.out === out && out.dirtyCount > 0 && performance.now() < deadline && (r.peer.outQueue ?? 0) < 1 << 20);
+      if (r.out !== out) return;
+      // More to do: continue now if the peer still takes bytes, else when it drains.
+      if (out.dirtyCount === 0) this.finishInitial(r);
+      else if ((r.peer.outQueue ?? 0) < 1 << 20) this.drainPeer(r);
+    });
+  }
+
+  /** Export one chunk of a peer's dirty keys from the current Loc-RIB. */
+  private drainChunk(r: PeerRib, out: AdjRibOut): void {
       for (const [family, dirty] of [[IPV4_UNICAST, out.dirty4], [IPV6_UNICAST, out.dirty6]] as const) {
         if (dirty.size === 0) continue;
         const keys: PrefixKey[] = [];
@@ -473,10 +496,6 @@ export class RouteEngine {
         this.send(r, family, announce, withdraw);
         break;
       }
-      // More to do: continue now if the peer still takes bytes, else when it drains.
-      if (out.dirtyCount === 0) this.finishInitial(r);
-      else if ((r.peer.outQueue ?? 0) < 1 << 20) this.drainPeer(r);
-    });
   }
 
   private finishInitial(r: PeerRib): void {

@@ -119,6 +119,8 @@ class Session {
   negotiated?: NegotiatedSession;
   holdTime: number;
   timers = new Map<string, NodeJS.Timeout>();
+  /** The duration each running timer was armed with (so a restart can reuse the timer). */
+  timerSeconds = new Map<string, number>();
   constructor(
     readonly initiatedLocally: boolean,
     holdTime: number,
@@ -644,12 +646,21 @@ export class Peer extends EventEmitter {
   // ---- timers ------------------------------------------------------------------------------------
 
   private setTimer(s: Session, name: string, seconds: number, fn: () => void): void {
+    // The hold and send-hold timers restart on every message: re-arm the same timer object rather
+    // than allocate a new one (a full table is ~420k UPDATEs).
+    const existing = s.timers.get(name);
+    if (existing && seconds > 0 && s.timerSeconds.get(name) === seconds) {
+      existing.refresh();
+      return;
+    }
     this.clearTimer(s, name);
     if (!(seconds > 0)) return;
+    s.timerSeconds.set(name, seconds);
     s.timers.set(
       name,
       setTimeout(() => {
         s.timers.delete(name);
+        s.timerSeconds.delete(name);
         fn();
       }, seconds * 1000),
     );
@@ -659,6 +670,7 @@ export class Peer extends EventEmitter {
     const t = s.timers.get(name);
     if (t) clearTimeout(t);
     s.timers.delete(name);
+    s.timerSeconds.delete(name);
   }
 
   private setPeerTimer(name: string, seconds: number, fn: () => void): void {
