@@ -30,10 +30,9 @@ import { endOfRib, isEndOfRib, UpdateMessage } from '../wire/update';
 import { AdjRibIn } from './adj-rib-in';
 import { AdjRibOut, ExportCache } from './adj-rib-out';
 import { AttrSetId, NO_ATTRS } from './attr-intern';
-import { exportAttributes, ExportTarget, RouteSource as ExportSource } from './export';
+import { exportAttributes, ExportTarget, RouteSource as ExportSource, usableIpv4NextHop, usableIpv6NextHop } from './export';
 import { checkImport, ImportSource } from './import';
 import { LocRib, BestChangeBatch } from './loc-rib';
-import { usableIpv4NextHop, usableIpv6NextHop } from './originate';
 import { parseKey, PrefixKey, formatKey } from './prefix-key';
 import { ChangedKeys, Route, RouteFlag, RouteSource, RouteStore, SourceKind } from './route';
 import { UpdatePacker } from './update-packer';
@@ -81,6 +80,25 @@ interface PeerRib {
 }
 
 const { INVALID, FILTERED, STALE } = RouteFlag;
+
+/** One peer's share of a batch: announcements grouped by exported attributes, and withdrawals. */
+class OutBatch {
+  readonly announce = new Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>();
+  readonly withdraw: PrefixKey[] = [];
+
+  /** Record what `key` should now carry (`next`, the export of set `attrs`): only differences. */
+  add(out: AdjRibOut, key: PrefixKey, next: PathAttributes | null, attrs: AttrSetId): void {
+    if (next === null) {
+      if (out.get(key) >= 0) this.withdraw.push(key);
+      return;
+    }
+    if (out.get(key) === attrs) return; // the peer already has exactly this
+    let g = this.announce.get(next);
+    if (!g) this.announce.set(next, (g = { ids: [], keys: [] }));
+    g.ids.push(attrs);
+    g.keys.push(key);
+  }
+}
 
 export class RouteEngine {
   readonly store: RouteStore;
@@ -397,28 +415,18 @@ export class RouteEngine {
     for (const r of this.ribs.values()) {
       if (!r.out || !r.peer.negotiated?.families.includes(b.family)) continue;
       const out = r.out;
-      const announce = new Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>();
-      const withdraw: PrefixKey[] = [];
+      const batch = new OutBatch();
       for (let i = 0; i < b.length; i++) {
         const key = b.keys[i]!;
         if (out.dirtyCount > 0 && out.get(key) < 0 && (typeof key === 'number' ? out.dirty4.has(key) : out.dirty6.has(key))) continue;
-        const next = this.exported(r, b.family, b.source[i]!, b.attrs[i]!);
-        if (next === null) {
-          if (out.get(key) >= 0) withdraw.push(key);
-          continue;
-        }
-        if (out.get(key) === b.attrs[i]) continue; // the peer already has exactly this
-        let g = announce.get(next);
-        if (!g) announce.set(next, (g = { ids: [], keys: [] }));
-        g.ids.push(b.attrs[i]!);
-        g.keys.push(key);
+        batch.add(out, key, this.exported(r, b.family, b.source[i]!, b.attrs[i]!), b.attrs[i]!);
       }
-      this.send(r, b.family, announce, withdraw);
+      this.send(r, b.family, batch);
     }
   }
 
   /** Pack and write; what does not fit the peer's queue is marked dirty for drainPeer. */
-  private send(r: PeerRib, family: FamilyKey, announce: Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>, withdraw: PrefixKey[]): void {
+  private send(r: PeerRib, family: FamilyKey, { announce, withdraw }: OutBatch): void {
     const out = r.out!;
     const packer = r.packer!;
     let open = true;
@@ -470,32 +478,22 @@ export class RouteEngine {
 
   /** Export one chunk of a peer's dirty keys from the current Loc-RIB. */
   private drainChunk(r: PeerRib, out: AdjRibOut): void {
-      for (const [family, dirty] of [[IPV4_UNICAST, out.dirty4], [IPV6_UNICAST, out.dirty6]] as const) {
-        if (dirty.size === 0) continue;
-        const keys: PrefixKey[] = [];
-        for (const k of dirty) {
-          keys.push(k);
-          if (keys.length >= this.slice) break;
-        }
-        for (const k of keys) dirty.delete(k as never);
-        const announce = new Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>();
-        const withdraw: PrefixKey[] = [];
-        for (const key of keys) {
-          const best = this.locRib.best(key);
-          const next = best ? this.exported(r, family, best.source.index, best.attrs) : null;
-          if (next === null) {
-            if (out.get(key) >= 0) withdraw.push(key);
-            continue;
-          }
-          if (out.get(key) === best!.attrs) continue;
-          let g = announce.get(next);
-          if (!g) announce.set(next, (g = { ids: [], keys: [] }));
-          g.ids.push(best!.attrs);
-          g.keys.push(key);
-        }
-        this.send(r, family, announce, withdraw);
-        break;
+    for (const [family, dirty] of [[IPV4_UNICAST, out.dirty4], [IPV6_UNICAST, out.dirty6]] as const) {
+      if (dirty.size === 0) continue;
+      const keys: PrefixKey[] = [];
+      for (const k of dirty) {
+        keys.push(k);
+        if (keys.length >= this.slice) break;
       }
+      for (const k of keys) dirty.delete(k as never);
+      const batch = new OutBatch();
+      for (const key of keys) {
+        const best = this.locRib.best(key);
+        batch.add(out, key, best ? this.exported(r, family, best.source.index, best.attrs) : null, best?.attrs ?? NO_ATTRS);
+      }
+      this.send(r, family, batch);
+      break;
+    }
   }
 
   private finishInitial(r: PeerRib): void {

@@ -16,8 +16,26 @@ import { effectiveAsPath, prepareForTransit, withAs4ForOldSpeaker } from '../wir
 import type { AsPathSegment, PathAttributes } from '../wire/attributes/types';
 import { Afi, AsPathSegmentType, FamilyKey, IPV4_UNICAST, Role, Safi, WellKnownCommunity } from '../wire/iana';
 import { NlriList } from '../wire/nlri';
+import { ipv4FromString, ipv6FromString } from '../wire/addr';
+import { DEFAULT_LOCAL_PREF } from './decision';
 
-export const DEFAULT_LOCAL_PREF = 100;
+/** The global IPv6 address usable as a next hop we announce, or undefined (::, link-local, mapped). */
+export function usableIpv6NextHop(addr: string | undefined): string | undefined {
+  if (!addr) return undefined;
+  const b = ipv6FromString(addr);
+  if (!b) return undefined;
+  if (b.every((x) => x === 0)) return undefined;
+  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return undefined;
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return undefined;
+  return addr;
+}
+
+export function usableIpv4NextHop(addr: string | undefined): string | undefined {
+  if (!addr) return undefined;
+  const n = ipv4FromString(addr);
+  return n === null || n === 0 ? undefined : addr;
+}
+
 
 export type SourceKind = 'local' | 'ibgp' | 'ebgp';
 
