@@ -11,11 +11,16 @@
  * Networks are compared by prefix, on what is announced: a [[network]] naming a [[prefix-set]] is
  * already expanded into one network per prefix, so a prefix added to or removed from a set shows as
  * a network added or removed, and moving a prefix between a set and its own entry with the same
- * attributes changes nothing that is announced (fromSet is a label). Prefix sets are compared by
- * name, as sets of prefixes (their order in the file does not matter).
+ * attributes changes nothing that is announced (fromSet is a label); binding a network to another
+ * health check changes the network. Sets are compared by name, as sets of entries (their order in
+ * the file does not matter); filter rules as a list (order decides).
+ *
+ * Filter rules, sets, ebgp-requires-policy and health checks never reset a session: applying them
+ * re-runs import and export policy (policy) or restarts the probes (healthChecks).
  */
 
-import { Secret, type DaemonConfig, type NeighborConfig, type NetworkConfig } from './types';
+import { formatPrefixItem } from './prefix-items';
+import { Secret, type DaemonConfig, type FilterRuleConfig, type NeighborConfig, type NetworkConfig } from './types';
 
 export type ChangeClass = 'session' | 'policy' | 'other';
 
@@ -34,6 +39,13 @@ export interface NeighborDiff extends ChangedFields {
   needsReset: boolean;
 }
 
+/** Named things compared by name: which appeared, went, or differ. */
+export interface NamedChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
 export interface ConfigDiff {
   /**
    * Global settings: `session` ones (local-as, router-id, hostname) go into every OPEN, so every
@@ -43,8 +55,22 @@ export interface ConfigDiff {
   /** Neighbours that differ: in the new config's order, then the removed ones. */
   neighbors: NeighborDiff[];
   /** Set names; `changed`: same name, other prefixes. Their effect on networks shows in `networks`. */
-  prefixSets: { added: string[]; removed: string[]; changed: string[] };
+  prefixSets: NamedChanges;
   networks: { added: NetworkConfig[]; removed: NetworkConfig[]; changed: { old: NetworkConfig; new: NetworkConfig }[] };
+  /**
+   * The filter policy: `changed` when anything the engine compiles differs (rules, any set,
+   * ebgp-requires-policy), so import and export must be re-evaluated. No session resets.
+   */
+  policy: {
+    changed: boolean;
+    rules: boolean;
+    ebgpRequiresPolicy: boolean;
+    prefixSets: NamedChanges;
+    asSets: NamedChanges;
+    communitySets: NamedChanges;
+  };
+  /** Health checks by name; `changed`: same name, other settings (the probe restarts). */
+  healthChecks: NamedChanges;
   /** Nothing differs that a reload would apply (see above for what does not count). */
   empty: boolean;
 }
@@ -78,13 +104,20 @@ const NEIGHBOR_FIELDS: Record<keyof NeighborConfig, [string, ChangeClass]> = {
   sendMed: ['send-med', 'policy'],
   allowOwnAs: ['allow-own-as', 'policy'],
   announce: ['announce', 'policy'],
+  logUpdates: ['log-updates', 'other'],
 };
 
-const GLOBAL_FIELDS: Record<Exclude<keyof DaemonConfig, 'neighbors' | 'prefixSets' | 'networks'>, [string, ChangeClass]> = {
+/** DaemonConfig fields with a section of their own in ConfigDiff. */
+type Sections = 'neighbors' | 'prefixSets' | 'networks' | 'policy' | 'asSets' | 'communitySets' | 'healthChecks';
+
+const GLOBAL_FIELDS: Record<Exclude<keyof DaemonConfig, Sections>, [string, ChangeClass]> = {
   localAs: ['local-as', 'session'],
   routerId: ['router-id', 'session'],
   hostname: ['hostname', 'session'],
   alwaysCompareMed: ['always-compare-med', 'policy'],
+  ebgpRequiresPolicy: ['ebgp-requires-policy', 'policy'],
+  shutdownWait: ['shutdown-wait', 'other'],
+  drainWait: ['drain-wait', 'other'],
   listen: ['listen', 'other'],
   control: ['control', 'other'],
   metrics: ['metrics', 'other'],
@@ -117,15 +150,30 @@ export function diffConfig(oldConfig: DaemonConfig, newConfig: DaemonConfig): Co
     if (!newAddresses.has(o.address)) neighbors.push({ address: o.address, kind: 'removed', old: o, session: [], policy: [], other: [], needsReset: false });
   }
 
-  const oldSets = new Map(oldConfig.prefixSets.map((p) => [p.name, new Set(p.prefixes)]));
-  const newSets = new Map(newConfig.prefixSets.map((p) => [p.name, new Set(p.prefixes)]));
-  const prefixSets: ConfigDiff['prefixSets'] = {
-    added: [...newSets.keys()].filter((name) => !oldSets.has(name)),
-    removed: [...oldSets.keys()].filter((name) => !newSets.has(name)),
-    changed: [...newSets].flatMap(([name, prefixes]) => {
-      const o = oldSets.get(name);
-      return o && (o.size !== prefixes.size || [...o].some((p) => !prefixes.has(p))) ? [name] : [];
-    }),
+  const prefixSets = namedChanges(
+    oldConfig.prefixSets,
+    newConfig.prefixSets,
+    (p) => p.prefixes.map(formatPrefixItem),
+  );
+  const asSets = namedChanges(oldConfig.policy.asSets, newConfig.policy.asSets, (s) => s.asns.map(([a, b]) => `${a}-${b}`));
+  const communitySets = namedChanges(oldConfig.policy.communitySets, newConfig.policy.communitySets, (s) => [
+    ...s.communities.map((c) => `c ${c}`),
+    ...s.largeCommunities.map((c) => `l ${c}`),
+    ...s.extCommunities.map((c) => `e ${c}`),
+  ]);
+  const rules = !valuesEqual(oldConfig.policy.rules, newConfig.policy.rules);
+  const ebgpRequiresPolicy = oldConfig.policy.ebgpRequiresPolicy !== newConfig.policy.ebgpRequiresPolicy;
+  // A set only matters to the filters when a rule names it (a prefix set may serve [[network]] alone).
+  const named = new Set([...oldConfig.policy.rules, ...newConfig.policy.rules].flatMap(ruleSetNames));
+  const setsChanged = [prefixSets, asSets, communitySets].some((c) => [...c.added, ...c.removed, ...c.changed].some((n) => named.has(n)));
+  const policy: ConfigDiff['policy'] = { changed: rules || ebgpRequiresPolicy || setsChanged, rules, ebgpRequiresPolicy, prefixSets, asSets, communitySets };
+
+  const oldChecks = new Map(oldConfig.healthChecks.map((c) => [c.name, c]));
+  const newChecks = new Map(newConfig.healthChecks.map((c) => [c.name, c]));
+  const healthChecks: NamedChanges = {
+    added: [...newChecks.keys()].filter((n) => !oldChecks.has(n)),
+    removed: [...oldChecks.keys()].filter((n) => !newChecks.has(n)),
+    changed: [...newChecks].flatMap(([n, c]) => (oldChecks.has(n) && !valuesEqual(oldChecks.get(n), c) ? [n] : [])),
   };
 
   const oldNets = new Map(oldConfig.networks.map((n) => [n.prefix, n]));
@@ -141,9 +189,25 @@ export function diffConfig(oldConfig: DaemonConfig, newConfig: DaemonConfig): Co
   const empty =
     global.session.length + global.policy.length + global.other.length === 0 &&
     neighbors.length === 0 &&
-    prefixSets.added.length + prefixSets.removed.length + prefixSets.changed.length === 0 &&
+    !policy.changed &&
+    [prefixSets, asSets, communitySets].every((c) => c.added.length + c.removed.length + c.changed.length === 0) &&
+    healthChecks.added.length + healthChecks.removed.length + healthChecks.changed.length === 0 &&
     networks.added.length + networks.removed.length + networks.changed.length === 0;
-  return { global, neighbors, prefixSets, networks, empty };
+  return { global, neighbors, prefixSets, networks, policy, healthChecks, empty };
+}
+
+/** Named sets compared by name, each as a set of entry texts (order does not matter). */
+function namedChanges<T extends { name: string }>(oldList: readonly T[], newList: readonly T[], entries: (s: T) => string[]): NamedChanges {
+  const oldSets = new Map(oldList.map((s) => [s.name, new Set(entries(s))]));
+  const newSets = new Map(newList.map((s) => [s.name, new Set(entries(s))]));
+  return {
+    added: [...newSets.keys()].filter((name) => !oldSets.has(name)),
+    removed: [...oldSets.keys()].filter((name) => !newSets.has(name)),
+    changed: [...newSets].flatMap(([name, items]) => {
+      const o = oldSets.get(name);
+      return o && (o.size !== items.size || [...o].some((p) => !items.has(p))) ? [name] : [];
+    }),
+  };
 }
 
 /** A network without its label: what is announced. */
@@ -173,4 +237,13 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
   const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
   for (const k of keys) if (!valuesEqual(ra[k], rb[k])) return false;
   return true;
+}
+
+/** The set names a filter rule refers to (prefix, AS and community sets). */
+function ruleSetNames(r: FilterRuleConfig): string[] {
+  const names: string[] = [];
+  if (r.prefixSet !== undefined) names.push(r.prefixSet);
+  if (r.communitySet !== undefined) names.push(r.communitySet);
+  for (const op of [r.sourceAs, r.transitAs, r.peerAs, r.anyAs]) if (op !== undefined && 'set' in op) names.push(op.set);
+  return names;
 }

@@ -8,7 +8,8 @@
  * compiled config holds absolute paths only.
  *
  * The schema itself is in schema.ts, neighbours and groups in neighbors.ts, prefix sets and networks in
- * networks.ts, value syntax in values.ts.
+ * networks.ts, AS and community sets in sets.ts, filter rules in policy.ts, health checks in health-checks.ts,
+ * value syntax in values.ts and prefix-items.ts.
  */
 
 import { readFileSync } from 'node:fs';
@@ -16,8 +17,10 @@ import { dirname, resolve } from 'node:path';
 import type * as SmolToml from 'smol-toml' with { 'resolution-mode': 'import' };
 import { IPV4_UNICAST } from '../wire/iana';
 import { ErrorCollector, sortConfigErrors, type ConfigError } from './errors';
+import { compileHealthChecks } from './health-checks';
 import { compileNeighbors, resolveConfigPath, type LoadContext } from './neighbors';
 import { compileNetworks, compilePrefixSets } from './networks';
+import { compilePolicySections } from './policy';
 import { indexPositions } from './positions';
 import {
   CONTROL_KEYS,
@@ -91,9 +94,17 @@ function compileConfig(root: TomlTable, ctx: LoadContext): DaemonConfig | undefi
   const control = compileControl(sectionTable(top, 'control') ?? {}, ctx);
   const metricsTable = top.has('metrics') ? sectionTable(top, 'metrics') : undefined;
   const metrics = metricsTable ? compileMetrics(metricsTable, ctx) : undefined;
-  const neighbors = compileNeighbors(sectionArray(top, 'group'), sectionArray(top, 'neighbor'), global, ctx);
+  const { neighbors, groupNames } = compileNeighbors(sectionArray(top, 'group'), sectionArray(top, 'neighbor'), global, ctx);
   const prefixSets = compilePrefixSets(sectionArray(top, 'prefix-set'), ctx);
-  const networks = compileNetworks(sectionArray(top, 'network'), prefixSets, ctx);
+  const policy = compilePolicySections(
+    sectionArray(top, 'as-set'),
+    sectionArray(top, 'community-set'),
+    sectionArray(top, 'filter'),
+    { neighborAddresses: new Set(neighbors.map((n) => n.address)), groupNames, prefixSets },
+    ctx,
+  );
+  const health = compileHealthChecks(sectionArray(top, 'health-check'), ctx);
+  const networks = compileNetworks(sectionArray(top, 'network'), prefixSets, health.names, ctx);
   if (global.localAs === undefined || global.routerId === undefined) return undefined;
   const config: DaemonConfig = {
     localAs: global.localAs,
@@ -107,6 +118,19 @@ function compileConfig(root: TomlTable, ctx: LoadContext): DaemonConfig | undefi
     prefixSets: prefixSets.list,
     networks,
     alwaysCompareMed: global.alwaysCompareMed,
+    ebgpRequiresPolicy: global.ebgpRequiresPolicy,
+    asSets: policy.asSets,
+    communitySets: policy.communitySets,
+    policy: {
+      ebgpRequiresPolicy: global.ebgpRequiresPolicy,
+      prefixSets: prefixSets.list,
+      asSets: policy.asSets,
+      communitySets: policy.communitySets,
+      rules: policy.rules,
+    },
+    healthChecks: health.checks,
+    shutdownWait: global.shutdownWait,
+    drainWait: global.drainWait,
   };
   if (metrics) config.metrics = metrics;
   if (global.hostname !== undefined) config.hostname = global.hostname;
@@ -141,6 +165,9 @@ interface GlobalSettings {
   logLevel: LogLevel;
   hostname?: string;
   alwaysCompareMed: boolean;
+  ebgpRequiresPolicy: boolean;
+  shutdownWait: number;
+  drainWait: number;
 }
 
 /** `table` undefined: [global] was not a table (already reported), so missing keys are no news. */
@@ -167,6 +194,9 @@ function compileGlobal(table: TomlTable | undefined, ctx: LoadContext): GlobalSe
     connectRetry: r.integer('connect-retry', RANGES.connectRetry) ?? DEFAULTS.connectRetry,
     logLevel: r.choice('log-level', levels, 'log-level') ?? (DEFAULTS.logLevel as LogLevel),
     alwaysCompareMed: r.boolean('always-compare-med') ?? false,
+    ebgpRequiresPolicy: r.boolean('ebgp-requires-policy') ?? DEFAULTS.ebgpRequiresPolicy,
+    shutdownWait: r.integer('shutdown-wait', RANGES.waitSeconds) ?? DEFAULTS.shutdownWait,
+    drainWait: r.integer('drain-wait', RANGES.waitSeconds) ?? DEFAULTS.drainWait,
   };
   // The FQDN capability carries the name behind a one-octet length.
   const hostname = r.string('hostname', { nonEmpty: true, maxBytes: 255 });

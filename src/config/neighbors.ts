@@ -59,6 +59,7 @@ interface PeerSettings {
   sendMed?: boolean;
   allowOwnAs?: number;
   announce?: number;
+  logUpdates?: boolean;
 }
 
 /** The settings of one table, the field each was set at, and which keys were present (even if wrong). */
@@ -73,7 +74,13 @@ interface GroupEntry extends TableSettings {
   field: string;
 }
 
-export function compileNeighbors(groupsRaw: unknown[], neighborsRaw: unknown[], defaults: NeighborDefaults, ctx: LoadContext): NeighborConfig[] {
+export interface CompiledNeighbors {
+  neighbors: NeighborConfig[];
+  /** Every [[group]] defined, by name (filters may name a group no neighbour uses yet). */
+  groupNames: string[];
+}
+
+export function compileNeighbors(groupsRaw: unknown[], neighborsRaw: unknown[], defaults: NeighborDefaults, ctx: LoadContext): CompiledNeighbors {
   const groups = readGroups(groupsRaw, ctx);
   const out: NeighborConfig[] = [];
   const seen = new Map<string, string>();
@@ -110,7 +117,7 @@ export function compileNeighbors(groupsRaw: unknown[], neighborsRaw: unknown[], 
     const n = finishNeighbor(path, address?.text, groupName, merged, defaults, ctx);
     if (n) out.push(n);
   });
-  return out;
+  return { neighbors: out, groupNames: [...groups.keys()] };
 }
 
 function readGroups(groupsRaw: unknown[], ctx: LoadContext): Map<string, GroupEntry> {
@@ -176,6 +183,7 @@ function readPeerSettings(r: TableReader, ctx: LoadContext): TableSettings {
   put('sendMed', 'send-med', r.boolean('send-med'));
   put('allowOwnAs', 'allow-own-as', r.integer('allow-own-as', RANGES.allowOwnAs));
   put('announce', 'announce', r.choice('announce', ANNOUNCE_NAMES, 'announce value'));
+  put('logUpdates', 'log-updates', r.boolean('log-updates'));
   return { settings, origins, present };
 }
 
@@ -339,6 +347,7 @@ function finishNeighbor(path: string, address: string | undefined, group: string
     sendMed: s.sendMed ?? DEFAULTS.sendMed,
     allowOwnAs: s.allowOwnAs ?? DEFAULTS.allowOwnAs,
     announce: s.announce !== undefined ? ANNOUNCE_VALUES[s.announce]! : ibgp === true ? 'all' : 'self',
+    logUpdates: s.logUpdates ?? DEFAULTS.logUpdates,
   };
   if (s.description !== undefined) n.description = s.description;
   if (group !== undefined) n.group = group;

@@ -3,34 +3,37 @@
  *
  *   [[prefix-set]]
  *   name = "anycast"
- *   prefixes = ["198.51.100.0/24", "2001:db8:100::/48"]
+ *   prefixes = ["198.51.100.0/24", "2001:db8:100::/48", "10.0.0.0/8 or-longer"]
  *
  *   [[network]]
  *   set = "anycast"                  # or: prefix = "198.51.100.0/24"
  *   large-communities = ["64496:1:11"]
+ *   health-check = "dns"             # announce while the [[health-check]] "dns" is up
  *
- * A [[network]] names one prefix or one set; a set is expanded here into one NetworkConfig per prefix,
- * each carrying the entry's attributes and the set's name (fromSet), so the route engine sees only a
- * flat list. A prefix may be originated once only, whether listed directly or through a set.
- *
- * A set's entries are plain prefixes for now. The filter engine will want OpenBGPD's richer entries
- * (`{ prefix = "...", or-longer = true }`, length ranges); such entries are refused with a message
- * saying so rather than a generic type error. (Once they exist, a [[network]] naming a set that holds
- * them will need an error of its own: an or-longer entry is not a network one can announce.)
+ * A set's entries are prefixes with the lengths they accept (prefix-items.ts): filters match with
+ * them. A [[network]] names one prefix or one set; a set is expanded here into one NetworkConfig per
+ * prefix, each carrying the entry's attributes and the set's name (fromSet), so the route engine sees
+ * only a flat list. Only a set of plain prefixes can be announced: an or-longer or prefixlen entry
+ * stands for many prefixes, none of which we have. A prefix may be originated once only, whether
+ * listed directly or through a set. The built-in set names (policy/builtins.ts) cannot be redefined.
  */
 
+import { BUILTIN_PREFIX_SETS } from '../policy/builtins';
 import { IPV4_UNICAST, type FamilyKey } from '../wire/iana';
 import { didYouMean } from './errors';
 import type { LoadContext } from './neighbors';
+import { formatPrefixItem, readPrefixItem } from './prefix-items';
 import { checkString, DEFAULTS, isTable, NETWORK_KEYS, ORIGIN_NAMES, PREFIX_SET_KEYS, RANGES, TableReader, tomlTypeName } from './schema';
-import type { NetworkConfig, PrefixSetConfig } from './types';
+import type { NetworkConfig, PrefixItem, PrefixSetConfig } from './types';
 import { parseCommunity, parseLargeCommunity, parsePrefix, type ParsedPrefix } from './values';
 
-/** A set as the networks see it: its prefixes parsed, and where its name is (for messages). */
+/** A set as the networks and filters see it: its entries, and where its name and each entry are. */
 export interface PrefixSetEntry {
   name: string;
   field: string;
-  prefixes: ParsedPrefix[];
+  items: PrefixItem[];
+  /** The field of each entry, for messages. */
+  itemFields: string[];
 }
 
 export interface PrefixSets {
@@ -39,8 +42,6 @@ export interface PrefixSets {
   /** For DaemonConfig.prefixSets: in file order. */
   list: PrefixSetConfig[];
 }
-
-const NOT_YET = 'only plain prefixes are accepted in a prefix set for now (or-longer and length ranges are not supported yet)';
 
 export function compilePrefixSets(list: unknown[], ctx: LoadContext): PrefixSets {
   const byName = new Map<string, PrefixSetEntry>();
@@ -55,42 +56,41 @@ export function compilePrefixSets(list: unknown[], ctx: LoadContext): PrefixSets
     const name = r.string('name', { nonEmpty: true });
     if (!r.has('name')) ctx.errors.atKey(r.field('name'), 'required key is missing');
     if (!r.has('prefixes')) ctx.errors.atKey(r.field('prefixes'), 'required key is missing');
-    const prefixes = readSetPrefixes(r);
+    const { items, fields } = readSetItems(r);
     if (name === undefined) return;
+    if (BUILTIN_PREFIX_SETS.includes(name)) {
+      ctx.errors.atValue(r.field('name'), `"${name}" is a built-in prefix-set and cannot be redefined; choose another name`);
+      return;
+    }
     const first = byName.get(name);
     if (first) {
       ctx.errors.atValue(r.field('name'), `duplicate prefix-set name "${name}" (first at line ${ctx.errors.lineOf(first.field)})`);
       return;
     }
-    byName.set(name, { name, field: r.field('name'), prefixes });
-    out.push({ name, prefixes: prefixes.map((p) => p.text) });
+    byName.set(name, { name, field: r.field('name'), items, itemFields: fields });
+    out.push({ name, prefixes: items });
   });
   return { byName, list: out };
 }
 
-/** `prefixes = [...]`: each a plain prefix, each once (by canonical form). Bad entries are left out. */
-function readSetPrefixes(r: TableReader): ParsedPrefix[] {
+/** `prefixes = [...]`: each entry once (by canonical form). Bad entries are left out. */
+function readSetItems(r: TableReader): { items: PrefixItem[]; fields: string[] } {
   const list = r.array('prefixes') ?? [];
-  const out: ParsedPrefix[] = [];
+  const items: PrefixItem[] = [];
+  const fields: string[] = [];
   const seen = new Map<string, string>();
   list.forEach((v, i) => {
     const field = `${r.field('prefixes')}[${i}]`;
-    if (isTable(v)) return r.errors.atValue(field, `expected a prefix string like "198.51.100.0/24", got a table: ${NOT_YET}`);
-    const s = checkString(r.errors, field, v);
-    if (s === undefined) return;
-    const parsed = parsePrefix(s);
-    if (!parsed.ok) {
-      // OpenBGPD spells these "198.51.100.0/24 or-longer" and "... prefixlen 24 - 32": say why, not just "not a prefix".
-      const head = /^(\S+)\s+\S/.exec(s.trim());
-      const qualified = head !== null && parsePrefix(head[1]!).ok;
-      return r.errors.atValue(field, qualified ? `"${s}": ${NOT_YET}` : parsed.message);
-    }
-    const first = seen.get(parsed.value.text);
-    if (first !== undefined) return r.errors.atValue(field, `"${s}" is listed twice (first at line ${r.errors.lineOf(first)})`);
-    seen.set(parsed.value.text, field);
-    out.push(parsed.value);
+    const item = readPrefixItem(r.errors, field, v);
+    if (item === undefined) return;
+    const text = formatPrefixItem(item);
+    const first = seen.get(text);
+    if (first !== undefined) return r.errors.atValue(field, `"${text}" is listed twice (first at line ${r.errors.lineOf(first)})`);
+    seen.set(text, field);
+    items.push(item);
+    fields.push(field);
   });
-  return out;
+  return { items, fields };
 }
 
 /** Where a prefix was first originated: the [[network]] field that brought it, and its set if any. */
@@ -99,7 +99,7 @@ interface Origination {
   set?: string;
 }
 
-export function compileNetworks(list: unknown[], sets: PrefixSets, ctx: LoadContext): NetworkConfig[] {
+export function compileNetworks(list: unknown[], sets: PrefixSets, healthChecks: ReadonlySet<string>, ctx: LoadContext): NetworkConfig[] {
   const out: NetworkConfig[] = [];
   const seen = new Map<string, Origination>();
   /** Each set may be named by one [[network]] only: by the field of its `set` key. */
@@ -128,13 +128,22 @@ export function compileNetworks(list: unknown[], sets: PrefixSets, ctx: LoadCont
       setName = r.string('set', { nonEmpty: true });
       const set = setName === undefined ? undefined : sets.byName.get(setName);
       const earlier = setName === undefined ? undefined : setUsers.get(setName);
-      if (setName !== undefined && !set) {
+      const ranged = set ? set.items.findIndex((it) => it.min !== it.length || it.max !== it.length) : -1;
+      if (setName !== undefined && BUILTIN_PREFIX_SETS.includes(setName)) {
+        errors.atValue(r.field('set'), `"${setName}" is a built-in prefix-set for filters; a [[network]] announces prefixes of our own`);
+      } else if (setName !== undefined && !set) {
         errors.atValue(r.field('set'), `no [[prefix-set]] named "${setName}"${didYouMean(setName, [...sets.byName.keys()])}`);
       } else if (set && earlier !== undefined) {
         errors.atValue(r.field('set'), `prefix-set "${set.name}" is already announced by the [[network]] at line ${errors.lineOf(earlier)}; a prefix is announced once`);
+      } else if (set && ranged >= 0) {
+        const item = set.items[ranged]!;
+        errors.atValue(
+          r.field('set'),
+          `prefix-set "${set.name}" cannot be announced: its entry "${formatPrefixItem(item)}" (line ${errors.lineOf(set.itemFields[ranged]!)}) stands for more than one prefix; a [[network]] set needs plain prefixes`,
+        );
       } else if (set) {
         setUsers.set(set.name, r.field('set'));
-        targets = set.prefixes;
+        targets = set.items.map((it) => ({ text: it.prefix, family: it.family }));
       }
     }
 
@@ -144,6 +153,10 @@ export function compileNetworks(list: unknown[], sets: PrefixSets, ctx: LoadCont
     const med = r.integer('med', RANGES.u32);
     const localPref = r.integer('local-pref', RANGES.u32);
     const nextHop = readNextHop(r, targets, setName);
+    const healthCheck = r.string('health-check', { nonEmpty: true });
+    if (healthCheck !== undefined && !healthChecks.has(healthCheck)) {
+      errors.atValue(r.field('health-check'), `no [[health-check]] named "${healthCheck}"${didYouMean(healthCheck, [...healthChecks])}`);
+    }
     if (targets === undefined) return;
 
     const field = r.field(setName === undefined ? 'prefix' : 'set');
@@ -161,6 +174,7 @@ export function compileNetworks(list: unknown[], sets: PrefixSets, ctx: LoadCont
       if (localPref !== undefined) n.localPref = localPref;
       if (nextHop !== undefined) n.nextHop = nextHop;
       if (setName !== undefined) n.fromSet = setName;
+      if (healthCheck !== undefined) n.healthCheck = healthCheck;
       out.push(n);
     }
   });

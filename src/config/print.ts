@@ -11,7 +11,9 @@
  * printed as an empty [[group]] so that the neighbour's `group = "..."` label loads back. Likewise
  * [global] `port` is folded into each listen entry, and relative paths print resolved (absolute).
  *
- * Prefix sets print before the groups, one prefix a line. A [[network]] that named a set prints once,
+ * Sets print before the groups, one entry a line; health checks after the neighbours, then the
+ * networks, then the filter rules in their order. A group named only by a filter rule prints as an
+ * empty [[group]] too. A [[network]] that named a set prints once,
  * as `set = "..."`, where its first prefix falls in the list of networks; one whose set is empty
  * announces nothing and so is not printed. (A hand-made config whose networks of one set do not
  * match that set, or differ in attributes, prints them one prefix each instead, so that no network
@@ -19,9 +21,12 @@
  */
 
 import { familyName } from '../wire/iana';
-import { nameOf, ORIGIN_NAMES, ROLE_NAMES } from './schema';
 import { valuesEqual } from './diff';
-import type { DaemonConfig, MaxPrefix, NeighborConfig, NetworkConfig, PrefixSetConfig } from './types';
+import { formatValueChange } from './policy';
+import { formatAsRange } from './sets';
+import { formatLengthQualifier, formatPrefixItem } from './prefix-items';
+import { nameOf, ORIGIN_NAMES, ROLE_NAMES } from './schema';
+import type { AsOperand, AsSetConfig, CommunitySetConfig, DaemonConfig, FilterRuleConfig, FilterSetConfig, HealthCheckConfig, MaxPrefix, NeighborConfig, NetworkConfig, PrefixSetConfig } from './types';
 import { formatCommunity, formatFileMode, formatHostPort, formatLargeCommunity } from './values';
 
 export function printConfig(config: DaemonConfig): string {
@@ -37,6 +42,9 @@ export function printConfig(config: DaemonConfig): string {
     kv('log-level', str(config.logLevel)),
     ...optional('hostname', config.hostname, str),
     kv('always-compare-med', config.alwaysCompareMed),
+    kv('ebgp-requires-policy', config.ebgpRequiresPolicy),
+    kv('shutdown-wait', config.shutdownWait),
+    kv('drain-wait', config.drainWait),
   ]);
   section('[control]', [
     kv('socket', str(config.control.socket)),
@@ -46,18 +54,130 @@ export function printConfig(config: DaemonConfig): string {
   if (config.metrics) section('[metrics]', [kv('listen', str(formatHostPort(config.metrics)))]);
 
   for (const set of config.prefixSets) section('[[prefix-set]]', prefixSetLines(set));
+  for (const set of config.asSets) section('[[as-set]]', asSetLines(set));
+  for (const set of config.communitySets) section('[[community-set]]', communitySetLines(set));
 
-  const groups = [...new Set(config.neighbors.flatMap((n) => (n.group === undefined ? [] : [n.group])))];
+  const groups = [
+    ...new Set([
+      ...config.neighbors.flatMap((n) => (n.group === undefined ? [] : [n.group])),
+      ...config.policy.rules.flatMap((r) => (r.peer.kind === 'group' ? [r.peer.name] : [])),
+    ]),
+  ];
   if (groups.length > 0) out.push('', '# Group settings are folded into each neighbor below; the groups remain as labels.');
   for (const g of groups) section('[[group]]', [kv('name', str(g))]);
   for (const n of config.neighbors) section('[[neighbor]]', neighborLines(n));
+  for (const hc of config.healthChecks) section('[[health-check]]', healthCheckLines(hc));
   for (const [what, net] of networkEntries(config)) section('[[network]]', [kv(...what), ...attributeLines(net)]);
+  for (const rule of config.policy.rules) section('[[filter]]', filterLines(rule));
   return out.join('\n') + '\n';
 }
 
+/** `key = [` one value a line `]`, or `key = []`. */
+function listLines(key: string, values: string[]): string[] {
+  return values.length === 0 ? [`${key} = []`] : [`${key} = [`, ...values.map((v) => `  ${v},`), ']'];
+}
+
 function prefixSetLines(set: PrefixSetConfig): string[] {
-  const prefixes = set.prefixes.length === 0 ? ['prefixes = []'] : ['prefixes = [', ...set.prefixes.map((p) => `  ${str(p)},`), ']'];
-  return [kv('name', str(set.name)), ...prefixes];
+  return [kv('name', str(set.name)), ...listLines('prefixes', set.prefixes.map((p) => str(formatPrefixItem(p))))];
+}
+
+function asSetLines(set: AsSetConfig): string[] {
+  return [kv('name', str(set.name)), ...listLines('asns', set.asns.map((r) => (r[0] === r[1] ? String(r[0]) : str(formatAsRange(r)))))];
+}
+
+function communitySetLines(set: CommunitySetConfig): string[] {
+  return [
+    kv('name', str(set.name)),
+    kv('communities', inlineList(set.communities)),
+    kv('large-communities', inlineList(set.largeCommunities)),
+    kv('ext-communities', inlineList(set.extCommunities)),
+  ];
+}
+
+function inlineList(values: readonly string[]): string {
+  return `[${values.map(str).join(', ')}]`;
+}
+
+function asOperand(o: AsOperand): string {
+  return 'asn' in o ? String(o.asn) : str(o.set);
+}
+
+function filterLines(r: FilterRuleConfig): string[] {
+  const peer = r.peer;
+  const selector =
+    peer.kind === 'neighbor' ? kv('neighbor', str(peer.address)) : peer.kind === 'group' ? kv('group', str(peer.name)) : peer.kind === 'remote-as' ? kv('remote-as', peer.asn) : kv('peer', str(peer.kind));
+  const q = r.prefixSetLength === undefined ? undefined : formatLengthQualifier(r.prefixSetLength);
+  const set = setLine(r.set);
+  return [
+    kv('action', str(r.action)),
+    kv('direction', str(r.direction)),
+    kv('quick', r.quick),
+    selector,
+    ...optional('family', r.family, (f) => str(familyName(f))),
+    ...optional('prefix', r.prefixes, (items) => inlineList(items.map(formatPrefixItem))),
+    ...optional('prefix-set', r.prefixSet, str),
+    ...(q === undefined ? [] : [kv(q.key, q.key === 'prefixlen' ? str(q.text) : q.text)]),
+    ...optional('source-as', r.sourceAs, asOperand),
+    ...optional('transit-as', r.transitAs, asOperand),
+    ...optional('peer-as', r.peerAs, asOperand),
+    ...optional('as', r.anyAs, asOperand),
+    ...optional('max-as-len', r.maxAsLen, String),
+    ...optional('community', r.communities, inlineList),
+    ...optional('large-community', r.largeCommunities, inlineList),
+    ...optional('ext-community', r.extCommunities, inlineList),
+    ...optional('community-set', r.communitySet, str),
+    ...optional('next-hop', r.nextHop, str),
+    ...(set === undefined ? [] : [kv('set', set)]),
+  ];
+}
+
+/** The set table inline, its keys in the order the actions apply; undefined when empty. */
+function setLine(s: FilterSetConfig): string | undefined {
+  const parts = [
+    ...optional('local-pref', s.localPref, formatValueChange),
+    ...optional('med', s.med, formatValueChange),
+    ...optional('origin', s.origin, (o) => str(nameOf(ORIGIN_NAMES, o))),
+    ...optional('next-hop', s.nextHop, str),
+    ...optional('prepend-self', s.prependSelf, String),
+    ...optional('prepend-neighbor', s.prependNeighbor, String),
+    ...optional('community-delete', s.communityDelete, inlineList),
+    ...optional('community', s.community, inlineList),
+    ...optional('large-community-delete', s.largeCommunityDelete, inlineList),
+    ...optional('large-community', s.largeCommunity, inlineList),
+    ...optional('ext-community-delete', s.extCommunityDelete, inlineList),
+    ...optional('ext-community', s.extCommunity, inlineList),
+  ];
+  return parts.length === 0 ? undefined : `{ ${parts.join(', ')} }`;
+}
+
+function healthCheckLines(h: HealthCheckConfig): string[] {
+  const byType =
+    h.type === 'exec'
+      ? optional('command', h.command, str)
+      : h.type === 'tcp'
+        ? [...optional('host', h.host, str), ...optional('port', h.port, String)]
+        : [...optional('url', h.url, str), kv('expect-status', h.expectStatus), ...optional('body-match', h.bodyMatch, str)];
+  const degrade =
+    h.onFailure === 'degrade'
+      ? [
+          kv('degrade-prepend', h.degradePrepend),
+          kv('degrade-communities', inlineList(h.degradeCommunities.map(formatCommunity))),
+          kv('degrade-large-communities', inlineList(h.degradeLargeCommunities.map(formatLargeCommunity))),
+        ]
+      : [];
+  return [
+    kv('name', str(h.name)),
+    kv('type', str(h.type)),
+    ...byType,
+    kv('interval', h.interval),
+    kv('fast-interval', h.fastInterval),
+    kv('timeout', h.timeout),
+    kv('rise', h.rise),
+    kv('fall', h.fall),
+    ...optional('disable-file', h.disableFile, str),
+    kv('on-failure', str(h.onFailure)),
+    ...degrade,
+  ];
 }
 
 /**
@@ -72,7 +192,7 @@ function networkEntries(config: DaemonConfig): [[string, string], NetworkConfig]
   for (const [name, members] of bySet) {
     const set = config.prefixSets.find((s) => s.name === name);
     const sameAttributes = members.every((m) => valuesEqual({ ...m, prefix: '', family: 0 }, { ...members[0]!, prefix: '', family: 0 }));
-    if (set && sameAttributes && valuesEqual(members.map((m) => m.prefix), set.prefixes)) asEntry.add(name);
+    if (set && sameAttributes && valuesEqual(members.map((m) => m.prefix), set.prefixes.map((p) => p.prefix))) asEntry.add(name);
   }
   const out: [[string, string], NetworkConfig][] = [];
   const printed = new Set<string>();
@@ -117,6 +237,7 @@ function neighborLines(n: NeighborConfig): string[] {
     kv('send-med', n.sendMed),
     kv('allow-own-as', n.allowOwnAs),
     kv('announce', str(n.announce)),
+    kv('log-updates', n.logUpdates),
   ];
 }
 
@@ -128,6 +249,7 @@ function attributeLines(n: NetworkConfig): string[] {
     ...optional('med', n.med, String),
     ...optional('local-pref', n.localPref, String),
     ...optional('next-hop', n.nextHop, str),
+    ...optional('health-check', n.healthCheck, str),
   ];
 }
 

@@ -6,9 +6,9 @@
  * Integers arrive as BigInt (the parser runs with integersAsBigInt) so that `hold-time = 90.0` is
  * told apart from `hold-time = 90`, and 2^53 or more is never silently rounded.
  *
- * Named prefix sets ([[prefix-set]]) exist for [[network]] entries to announce; filters will add more
- * top-level sections and neighbour keys here, and until then such keys are reported as unknown like
- * any other.
+ * Named sets ([[prefix-set]], [[as-set]], [[community-set]]) serve [[network]] entries and [[filter]]
+ * rules (config/policy.ts); [[health-check]] probes decide which networks are announced
+ * (config/health-checks.ts).
  */
 
 import { IPV4_UNICAST, IPV6_UNICAST, Origin, Role, type FamilyKey } from '../wire/iana';
@@ -17,8 +17,8 @@ import { checkAsNumber, MAX_U32, parseAddress, parseAsDot, type Parsed, type Par
 
 export type TomlTable = Record<string, unknown>;
 
-export const TOP_LEVEL_KEYS = ['global', 'control', 'metrics', 'group', 'neighbor', 'prefix-set', 'network'] as const;
-export const GLOBAL_KEYS = ['local-as', 'router-id', 'listen', 'port', 'hold-time', 'connect-retry', 'log-level', 'hostname', 'always-compare-med'] as const;
+export const TOP_LEVEL_KEYS = ['global', 'control', 'metrics', 'group', 'neighbor', 'prefix-set', 'as-set', 'community-set', 'filter', 'health-check', 'network'] as const;
+export const GLOBAL_KEYS = ['local-as', 'router-id', 'listen', 'port', 'hold-time', 'connect-retry', 'log-level', 'hostname', 'always-compare-med', 'ebgp-requires-policy', 'shutdown-wait', 'drain-wait'] as const;
 export const LISTEN_KEYS = ['address', 'port'] as const;
 export const CONTROL_KEYS = ['socket', 'mode', 'restricted-socket'] as const;
 export const METRICS_KEYS = ['listen'] as const;
@@ -49,6 +49,7 @@ export const PEER_KEYS = [
   'send-med',
   'allow-own-as',
   'announce',
+  'log-updates',
 ] as const;
 /** Keys that identify one neighbour and so cannot come from a group. */
 export const NEIGHBOR_ONLY_KEYS = ['address', 'group'] as const;
@@ -56,7 +57,68 @@ export const NEIGHBOR_KEYS = [...NEIGHBOR_ONLY_KEYS, ...PEER_KEYS] as const;
 export const GROUP_KEYS = ['name', ...PEER_KEYS] as const;
 export const MAX_PREFIX_KEYS = ['limit', 'restart'] as const;
 export const PREFIX_SET_KEYS = ['name', 'prefixes'] as const;
-export const NETWORK_KEYS = ['prefix', 'set', 'origin', 'communities', 'large-communities', 'med', 'local-pref', 'next-hop'] as const;
+export const NETWORK_KEYS = ['prefix', 'set', 'origin', 'communities', 'large-communities', 'med', 'local-pref', 'next-hop', 'health-check'] as const;
+export const AS_SET_KEYS = ['name', 'asns'] as const;
+export const COMMUNITY_SET_KEYS = ['name', 'communities', 'large-communities', 'ext-communities'] as const;
+export const FILTER_KEYS = [
+  'action',
+  'direction',
+  'quick',
+  'peer',
+  'neighbor',
+  'group',
+  'remote-as',
+  'family',
+  'prefix',
+  'prefix-set',
+  'or-longer',
+  'prefixlen',
+  'source-as',
+  'transit-as',
+  'peer-as',
+  'as',
+  'max-as-len',
+  'community',
+  'large-community',
+  'ext-community',
+  'community-set',
+  'next-hop',
+  'set',
+] as const;
+export const FILTER_SET_KEYS = [
+  'local-pref',
+  'med',
+  'origin',
+  'next-hop',
+  'prepend-self',
+  'prepend-neighbor',
+  'community',
+  'community-delete',
+  'large-community',
+  'large-community-delete',
+  'ext-community',
+  'ext-community-delete',
+] as const;
+export const HEALTH_CHECK_KEYS = [
+  'name',
+  'type',
+  'command',
+  'host',
+  'port',
+  'url',
+  'expect-status',
+  'body-match',
+  'interval',
+  'fast-interval',
+  'timeout',
+  'rise',
+  'fall',
+  'disable-file',
+  'on-failure',
+  'degrade-prepend',
+  'degrade-communities',
+  'degrade-large-communities',
+] as const;
 
 export const DEFAULTS = {
   port: 179,
@@ -75,6 +137,11 @@ export const DEFAULTS = {
   sendMed: false,
   allowOwnAs: 0,
   origin: Origin.IGP,
+  logUpdates: false,
+  ebgpRequiresPolicy: true,
+  shutdownWait: 5,
+  drainWait: 30,
+  health: { expectStatus: 200, interval: 5, fastInterval: 1, timeout: 2, rise: 3, fall: 3, onFailure: 'withdraw', degradePrepend: 0 },
 } as const;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
@@ -261,4 +328,11 @@ export const RANGES = {
   maxPrefixRestart: { min: 1, max: 65535 },
   allowOwnAs: { min: 0, max: 255 },
   u32: { min: 0, max: 4294967295 },
+  waitSeconds: { min: 0, max: 3600 },
+  checkSeconds: { min: 1, max: 3600 },
+  riseFall: { min: 1, max: 100 },
+  httpStatus: { min: 100, max: 599 },
+  prepend: { min: 1, max: 32 },
+  degradePrepend: { min: 0, max: 32 },
+  maxAsLen: { min: 0, max: 65535 },
 } as const satisfies Record<string, IntRange>;

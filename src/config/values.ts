@@ -1,13 +1,14 @@
 /**
  * The text forms of bgpd.toml values that are more than a TOML type: AS numbers (asplain, asdot as
  * in RFC 5396), addresses and prefixes (canonical forms: IPv6 per RFC 5952), "ADDRESS:PORT",
- * communities (RFC 1997, well-known names from RFC 1997/7999/8326/8642) and large communities
+ * communities (RFC 1997; well-known names and wildcards in policy/communities.ts) and large communities
  * (RFC 8092). Each parser returns the value or a message saying what was expected; each printer
  * gives the canonical text the parser accepts back.
  */
 
 import { ipv4FromString, ipv4ToString, ipv6FromString, ipv6ToString } from '../wire/addr';
-import { AS_TRANS, IPV4_UNICAST, IPV6_UNICAST, WellKnownCommunity, type FamilyKey } from '../wire/iana';
+import { communityValue, formatCommunityValue, parseCommunityPattern } from '../policy/communities';
+import { AS_TRANS, IPV4_UNICAST, IPV6_UNICAST, type FamilyKey } from '../wire/iana';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -99,27 +100,15 @@ export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
 
-const WELL_KNOWN_NAMES = Object.keys(WellKnownCommunity) as (keyof typeof WellKnownCommunity)[];
-
 /** "ASN:VALUE" with both halves 0..65535, or a well-known name such as "NO_EXPORT". */
 export function parseCommunity(s: string): Parsed<number> {
-  if (Object.prototype.hasOwnProperty.call(WellKnownCommunity, s)) return ok(WellKnownCommunity[s as keyof typeof WellKnownCommunity]);
-  const m = /^([0-9]+):([0-9]+)$/.exec(s);
-  if (m) {
-    const high = Number(m[1]);
-    const low = Number(m[2]);
-    if (high <= 65535 && low <= 65535) return ok(high * 65536 + low);
-    return fail(`bad community "${s}": both halves must be between 0 and 65535`);
-  }
-  const upper = s.toUpperCase().replace(/-/g, '_');
-  const hint = WELL_KNOWN_NAMES.includes(upper as never) ? ` (did you mean "${upper}"?)` : '';
-  return fail(`bad community "${s}": expected "ASN:VALUE" with both between 0 and 65535, or one of ${WELL_KNOWN_NAMES.join(', ')}${hint}`);
+  const p = parseCommunityPattern(s, false);
+  return p.ok ? ok(communityValue(p.value)) : p;
 }
 
 /** The well-known name when there is one, else "ASN:VALUE". */
 export function formatCommunity(c: number): string {
-  for (const name of WELL_KNOWN_NAMES) if (WellKnownCommunity[name] === c) return name;
-  return `${Math.floor(c / 65536)}:${c % 65536}`;
+  return formatCommunityValue(c);
 }
 
 /** "GLOBAL:DATA1:DATA2", each 0..4294967295 (RFC 8092). */

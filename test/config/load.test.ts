@@ -40,6 +40,12 @@ t.test('defaults', (t) => {
   t.equal(c.logLevel, 'info');
   t.equal(c.alwaysCompareMed, false);
   t.equal(c.hostname, undefined);
+  t.equal(c.ebgpRequiresPolicy, true, 'RFC 8212 by default');
+  t.equal(c.policy.ebgpRequiresPolicy, true);
+  t.strictSame(c.policy.rules, []);
+  t.equal(c.shutdownWait, 5);
+  t.equal(c.drainWait, 30);
+  t.strictSame(c.healthChecks, []);
   t.strictSame(c.neighbors[0], {
     address: '192.0.2.2',
     remoteAs: 65001,
@@ -56,6 +62,7 @@ t.test('defaults', (t) => {
     sendMed: false,
     allowOwnAs: 0,
     announce: 'self',
+    logUpdates: false,
   });
   const ibgp = load(HEAD + '[[neighbor]]\naddress = "192.0.2.3"\nremote-as = 65000\n');
   t.equal(ibgp.neighbors[0]!.announce, 'all', 'iBGP neighbours are sent every best path by default');
@@ -160,9 +167,16 @@ t.test('prefix sets: a [[network]] naming a set announces each of its prefixes w
       '[[network]]\nset = "anycast"\norigin = "egp"\ncommunities = ["65000:7"]\nlarge-communities = ["65000:1:11"]\nmed = 5\nlocal-pref = 200\n',
   );
   t.strictSame(c.prefixSets, [
-    { name: 'anycast', prefixes: ['198.51.100.0/24', '2001:db8:100::/48'] },
+    {
+      name: 'anycast',
+      prefixes: [
+        { prefix: '198.51.100.0/24', family: IPV4_UNICAST, length: 24, min: 24, max: 24 },
+        { prefix: '2001:db8:100::/48', family: IPV6_UNICAST, length: 48, min: 48, max: 48 },
+      ],
+    },
     { name: 'unused', prefixes: [] },
   ]);
+  t.equal(c.policy.prefixSets, c.prefixSets, 'the policy sees the same sets');
   const attrs = { origin: Origin.EGP, communities: [65000 * 65536 + 7], largeCommunities: [[65000, 1, 11]], med: 5, localPref: 200, fromSet: 'anycast' };
   t.strictSame(c.networks, [
     { prefix: '192.0.2.0/24', family: IPV4_UNICAST, origin: Origin.IGP, communities: [], largeCommunities: [] },
