@@ -90,12 +90,13 @@ async function main(argv: string[]): Promise<number> {
     let stopping = false;
     const onStop = (sig: string) => {
       if (stopping) {
+        // The operator asked twice: no more waiting (the peers see the TCP connection close).
         log.warn({ signal: sig }, 'second signal: exiting now');
-        process.exit(1);
+        process.exit(0);
       }
       stopping = true;
       log.info({ signal: sig }, 'shutting down');
-      daemon.stop('tsbgpd shutting down').then(
+      daemon.shutdown('tsbgpd shutting down').then(
         () => resolve(0),
         (e: Error) => {
           log.error({ err: e.message }, 'shutdown failed');

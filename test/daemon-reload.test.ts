@@ -15,6 +15,7 @@ import type { DaemonConfig } from '../src/config/types';
 import { Daemon } from '../src/daemon';
 import { silentLogger } from '../src/log';
 import { freePort, waitUntil } from './helpers/net';
+import { ALLOW_ALL_FILTERS } from './helpers/config';
 
 
 
@@ -50,6 +51,7 @@ function toml(s: Side, opts: { key?: string; networks: string[]; description?: s
   if (opts.key) lines.push(`password = "${opts.key}"`);
   if (opts.extraNeighbor) lines.push('[[neighbor]]', `address = "${opts.extraNeighbor}"`, 'remote-as = 65333', 'passive = true');
   for (const n of opts.networks) lines.push('[[network]]', `prefix = "${n}"`);
+  lines.push(...ALLOW_ALL_FILTERS);
   return lines.join('\n') + '\n';
 }
 

@@ -14,7 +14,8 @@
  */
 
 import { resolveConfigPath, type LoadContext } from './neighbors';
-import { checkString, DEFAULTS, HEALTH_CHECK_KEYS, isTable, RANGES, TableReader, tomlTypeName } from './schema';
+import { readList } from './networks';
+import { DEFAULTS, HEALTH_CHECK_KEYS, isTable, RANGES, TableReader, tomlTypeName } from './schema';
 import type { HealthCheckConfig } from './types';
 import { parseAddress, parseCommunity, parseLargeCommunity } from './values';
 
@@ -77,8 +78,8 @@ export function compileHealthChecks(list: unknown[], ctx: LoadContext): Compiled
       fall: r.integer('fall', RANGES.riseFall) ?? DEFAULTS.health.fall,
       onFailure: r.choice('on-failure', ON_FAILURE, 'on-failure value') ?? DEFAULTS.health.onFailure,
       degradePrepend: r.integer('degrade-prepend', RANGES.degradePrepend) ?? DEFAULTS.health.degradePrepend,
-      degradeCommunities: readValues(r, 'degrade-communities', parseCommunity, String),
-      degradeLargeCommunities: readValues(r, 'degrade-large-communities', parseLargeCommunity, (c) => c.join(':')),
+      degradeCommunities: readList(r, 'degrade-communities', parseCommunity, String),
+      degradeLargeCommunities: readList(r, 'degrade-large-communities', parseLargeCommunity, (c) => c.join(':')),
     };
     const command = r.string('command', { nonEmpty: true });
     if (command !== undefined) hc.command = command;
@@ -116,21 +117,4 @@ export function compileHealthChecks(list: unknown[], ctx: LoadContext): Compiled
     if (errors.count === before && name !== undefined && type !== undefined) out.push(hc);
   });
   return { checks: out, names: new Set(seen.keys()) };
-}
-
-function readValues<T>(r: TableReader, key: string, parse: (s: string) => { ok: true; value: T } | { ok: false; message: string }, id: (v: T) => string): T[] {
-  const list = r.array(key) ?? [];
-  const out: T[] = [];
-  const seen = new Set<string>();
-  list.forEach((v, i) => {
-    const field = `${r.field(key)}[${i}]`;
-    const s = checkString(r.errors, field, v);
-    if (s === undefined) return;
-    const p = parse(s);
-    if (!p.ok) return r.errors.atValue(field, p.message);
-    if (seen.has(id(p.value))) return r.errors.atValue(field, `"${s}" is listed twice`);
-    seen.add(id(p.value));
-    out.push(p.value);
-  });
-  return out;
 }

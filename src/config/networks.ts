@@ -202,7 +202,7 @@ function readNextHop(r: TableReader, targets: ParsedPrefix[] | undefined, setNam
 }
 
 /** An array of strings, each parsed; duplicates (by parsed value) are errors. */
-function readList<T>(r: TableReader, key: string, parse: (s: string) => { ok: true; value: T } | { ok: false; message: string }, identity: (v: T) => string): T[] {
+export function readList<T>(r: TableReader, key: string, parse: (s: string) => { ok: true; value: T } | { ok: false; message: string }, identity: (v: T) => string): T[] {
   const list = r.array(key) ?? [];
   const out: T[] = [];
   const seen = new Set<string>();

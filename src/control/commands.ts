@@ -16,6 +16,8 @@
  *   network.add {prefix (required), nexthop, origin, med, localpref, communities[], large_communities[]}
  *   network.delete {prefix (required)}, network.flush, network.show {family}
  *   log.level {level: verbose | brief}
+ *   log.updates {peer | group (required), enable: boolean}   (the neighbours' log-updates, at runtime)
+ *   monitor {peer | group}                  -> endless stream of MonitorEventJson batches (monitor.ts)
  * Answers of state-changing commands are ResultJson. Errors are thrown with a message meant for the
  * operator ("no such neighbor: 192.0.2.9"); the server sends them as the error line.
  */
@@ -26,9 +28,11 @@ import type { RouteEngine } from '../rib/engine';
 import { formatKey, keyFamily, parseKey } from '../rib/prefix-key';
 import type { Peer } from '../session/peer';
 import { ipFromString } from '../wire/addr';
+import { BOGON_ASNS, bogonAsns, bogonPrefixes, BOGONS } from '../policy/builtins';
 import { CeaseSubcode, familyAfi, familySafi, IPV4_UNICAST, IPV6_UNICAST, RouteRefreshSubtype } from '../wire/iana';
 import { familyLabel, formatCommunity, formatLargeCommunity, originName } from './bgp-text';
 import type { InterfacesJson, NetworkJson, NetworksJson, ResultJson, SetsJson } from './json-types';
+import type { MonitorBus } from './monitor';
 import { neighborView } from './neighbor-view';
 import { parseCommunity, parseLargeCommunity } from './rib-filter';
 import { parseRibQuery, ribEntries } from './rib-query';
@@ -43,6 +47,12 @@ export interface ControlTarget {
   readonly engine: RouteEngine;
   readonly runtimeNetworks: RuntimeNetworks;
   reloadFromFile(): Promise<{ ok: true; changes: string[] } | { ok: false; errors: string[] }>;
+  /** Events for `monitor` and `log.updates` (absent: those commands are refused). */
+  readonly monitor?: MonitorBus;
+  /** Originate the configured and runtime networks (through health checks and shutdown state). */
+  originate(): void;
+  /** When the running configuration was loaded (ms since the epoch): `show sets` last change. */
+  readonly configLoadedAt?: number;
 }
 
 /** RFC 9003: a Shutdown Communication is at most 255 octets of UTF-8. */
@@ -151,12 +161,41 @@ export function networkFromArgs(args: Record<string, unknown>): NetworkConfig {
   return n;
 }
 
+/**
+ * `show sets`: prefix sets and AS sets, the built-in ones (bogons, bogon-asns) first, with bgpctl's
+ * counts; community sets count nothing bgpctl has a column for and are listed as type COMMUNITY.
+ */
+function setsJson(d: ControlTarget): SetsJson {
+  const since = d.configLoadedAt ?? Date.now();
+  const lastSec = Math.max(0, Math.floor((Date.now() - since) / 1000));
+  const last = { last_change: hhmmss(lastSec), last_change_sec: lastSec };
+  const prefixCounts = (items: readonly { family: number }[]) => ({
+    num_IPv4: items.filter((i) => i.family === IPV4_UNICAST).length,
+    num_IPv6: items.filter((i) => i.family === IPV6_UNICAST).length,
+  });
+  const asCount = (ranges: readonly [number, number][]) => ranges.reduce((n, [a, b]) => n + (b - a + 1), 0);
+  return {
+    sets: [
+      { name: BOGONS, type: 'PREFIX', ...last, ...prefixCounts(bogonPrefixes()) },
+      ...d.config.prefixSets.map((s) => ({ name: s.name, type: 'PREFIX', ...last, ...prefixCounts(s.prefixes) })),
+      { name: BOGON_ASNS, type: 'ASNUM', ...last, num_ASnum: asCount(bogonAsns()) },
+      ...d.config.policy.asSets.map((s) => ({ name: s.name, type: 'ASNUM', ...last, num_ASnum: asCount(s.asns) })),
+      ...d.config.policy.communitySets.map((s) => ({ name: s.name, type: 'COMMUNITY', ...last })),
+    ],
+  };
+}
+
+function hhmmss(sec: number): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(Math.floor(sec / 3600))}:${two(Math.floor((sec % 3600) / 60))}:${two(sec % 60)}`;
+}
+
 /** The handlers of the control socket for a daemon; `log` is the daemon's root logger. */
 export function controlHandlers(d: ControlTarget, log: Logger): Map<string, Handler> {
   const h = new Map<string, Handler>();
   const neighborConfig = (p: Peer) => d.config.neighbors.find((n) => n.address === p.config.remoteAddress);
   const audit = (cmd: string, fields: object) => log.info({ part: 'control', cmd, ...fields }, 'control command');
-  const originate = () => d.engine.setNetworks(d.runtimeNetworks.merge(d.config.networks), d.peers.values());
+  const originate = () => d.originate();
 
   h.set('show.neighbors', (args) => {
     const list = args.peer !== undefined || args.group !== undefined ? peersByArg(d, args) : [...d.peers.values()];
@@ -189,7 +228,7 @@ export function controlHandlers(d: ControlTarget, log: Logger): Map<string, Hand
   });
   h.set('show.rib.out', (args) => ({ prefixes: d.engine.announced(peersByArg(d, args)[0]!) }));
 
-  h.set('show.sets', (): SetsJson => ({ sets: [] }));
+  h.set('show.sets', (): SetsJson => setsJson(d));
   h.set(
     'show.interfaces',
     (): InterfacesJson => ({ interfaces: [], note: 'tsbgpd keeps no FIB and tracks no interfaces: it installs no routes in the kernel, so there is nothing to show' }),
@@ -273,6 +312,27 @@ export function controlHandlers(d: ControlTarget, log: Logger): Map<string, Hand
     log.level = want;
     audit('log.level', { level: want });
     return ok(`logging at level ${want}`);
+  });
+
+  const monitorBus = (): MonitorBus => {
+    if (!d.monitor) throw new Error('this daemon has no monitor');
+    return d.monitor;
+  };
+  h.set('monitor', (args, ctx) => {
+    const bus = monitorBus();
+    const only = args.peer !== undefined || args.group !== undefined ? new Set(peersByArg(d, args).map((p) => p.config.remoteAddress)) : null;
+    return { stream: bus.subscribe(only, ctx?.signal) };
+  });
+  h.set('log.updates', (args) => {
+    const bus = monitorBus();
+    if (args.peer === undefined && args.group === undefined) throw new Error('no neighbor given');
+    const list = peersByArg(d, args);
+    const on = args.enable === true;
+    for (const p of list) bus.setLogUpdates(p.config.remoteAddress, on);
+    const addrs = list.map((p) => p.config.remoteAddress);
+    audit('log.updates', { peers: addrs, enable: on });
+    const quiet = on && ['warn', 'error', 'fatal', 'silent'].includes(log.level ?? '');
+    return ok(`${on ? 'logging' : 'not logging'} UPDATEs of ${addrs.join(', ')}${quiet ? ` (at level info, below the daemon's level ${log.level ?? ''}: see tsbgpctl log verbose)` : ''}`);
   });
 
   return h;

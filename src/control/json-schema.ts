@@ -248,10 +248,10 @@ export const JSON_DOCUMENTS: Readonly<Record<string, { commands: string; schema:
     commands: 'show sets',
     schema: obj('show sets', {
       sets: arr(
-        'prefix-sets, as-sets, roa-sets (tsbgpd has none yet: always empty)',
+        'the built-in sets (bogons, bogon-asns), then [[prefix-set]], [[as-set]] and [[community-set]] in file order',
         obj('set', {
           name: str('name'),
-          type: str('type'),
+          type: str('PREFIX, ASNUM or COMMUNITY', false, ['PREFIX', 'ASNUM', 'COMMUNITY']),
           last_change: str('time since it changed'),
           last_change_sec: num('seconds'),
           num_IPv4: num('IPv4 prefixes', true),
@@ -284,14 +284,107 @@ export const JSON_DOCUMENTS: Readonly<Record<string, { commands: string; schema:
     commands: 'show interfaces',
     schema: obj('show interfaces', { interfaces: arr('always empty', str('unused')), note: str('why: tsbgpd has no FIB and tracks no interfaces') }),
   },
+  health: {
+    commands: 'show health, health NAME recheck',
+    schema: obj('health checks bound to originated networks, and drains in progress', {
+      health: arr(
+        'one per [[health-check]], by name',
+        obj('a health check', {
+          name: str('the [[health-check]] name'),
+          type: str('probe kind', false, ['exec', 'tcp', 'http']),
+          state: str('init: no result yet (its networks are not announced); up; down', false, ['init', 'up', 'down']),
+          since: str('when the current state began (ISO 8601)'),
+          since_seconds: num('seconds in the current state'),
+          last_result: str('the last evaluation (disabled: the disable file was there)', true, ['pass', 'fail', 'disabled']),
+          last_output: str("the probe's account: the command's last output, the HTTP status, the error", true),
+          last_duration_ms: num('how long the last probe took', true),
+          passes: num('consecutive passes up to the last result'),
+          failures: num('consecutive failures up to the last result'),
+          total_failures: num('failed probes since the check started'),
+          checks: num('evaluations since the check started'),
+          networks: arr('configured networks bound to the check', str('prefix'), true),
+        }),
+      ),
+      drains: arr(
+        'drains in progress (tsbgpctl drain)',
+        obj('a drain', {
+          neighbor: str('a neighbour address, or all'),
+          state: str('graceful-shutdown: announced with GRACEFUL_SHUTDOWN; withdrawn: after drain-wait', false, ['graceful-shutdown', 'withdrawn']),
+          withdraw_at: str('while graceful-shutdown: when the withdrawal follows (ISO 8601)', true),
+        }),
+      ),
+    }),
+  },
   result: {
-    commands: 'neighbor ... up|down|clear|refresh, reload, network add|delete|flush, log verbose|brief',
+    commands: 'neighbor ... up|down|clear|refresh, reload, network add|delete|flush, log verbose|brief|updates|no-updates, drain, undrain',
     schema: obj('the answer of a command that changes state (failures are an error line on stderr and exit status 1)', {
       status: str('always OK', false, ['OK']),
       ok: bool('always true'),
       message: str('what was done'),
       changes: arr('reload: what the new configuration changed', str('change'), true),
     }),
+  },
+};
+
+const MONITOR_PREFIX = (announce: boolean): Schema =>
+  obj('prefix', {
+    prefix: str('the prefix, e.g. 192.0.2.0/24'),
+    family: str('"IPv4 unicast" or "IPv6 unicast"'),
+    path_id: num('ADD-PATH path identifier, when the session uses ADD-PATH for the family', true),
+    ...(announce ? { nexthop: str('the next hop it is announced with (NEXT_HOP, or that of MP_REACH_NLRI)', true) } : {}),
+  });
+
+const MONITOR_EVENT: Schema = obj('one event', {
+  time: str('when, ISO 8601 UTC with milliseconds'),
+  type: str('update: an UPDATE; eor: an End-of-RIB marker; state: a session state change; dropped: events this reader missed', false, ['update', 'eor', 'state', 'dropped']),
+  direction: str('update, eor: received from or sent to the neighbour', true, ['received', 'sent']),
+  neighbor: obj(
+    'the neighbour (absent only for dropped)',
+    { remote_addr: str('neighbour address'), description: str('configured description', true), remote_as: num('neighbour AS') },
+    true,
+  ),
+  update: obj(
+    'update: what the UPDATE carried',
+    {
+      announce: arr('prefixes announced (NLRI and MP_REACH_NLRI), in message order', MONITOR_PREFIX(true)),
+      withdraw: arr('prefixes withdrawn (Withdrawn Routes and MP_UNREACH_NLRI), in message order', MONITOR_PREFIX(false)),
+      attributes: obj(
+        'path attributes (when it announces), with the keys of show rib detail',
+        {
+          origin: str('ORIGIN', true, ['IGP', 'EGP', 'incomplete', 'bad origin']),
+          aspath: str('AS path, bgpctl style (AS4_PATH merged in on a 2-octet session)'),
+          metric: num('MED, when present', true),
+          localpref: num('LOCAL_PREF, when present', true),
+          communities: arr('RFC 1997 communities', str('community')),
+          large_communities: arr('RFC 8092 large communities', str('community')),
+          extended_communities: arr('RFC 4360 extended communities', str('community')),
+          attributes: arr('other attributes (Aggregator, Originator Id, Cluster Id List, OTC, unknown ones)', obj('attribute', { type: str('name'), value: str('value') })),
+        },
+        true,
+      ),
+      error: obj(
+        'RFC 7606 outcome short of a session reset',
+        { action: str('what was done', false, ['attribute-discard', 'treat-as-withdraw']), problems: arr('what was wrong', str('problem')) },
+        true,
+      ),
+    },
+    true,
+  ),
+  family: str('eor: the family, e.g. "IPv4 unicast"', true),
+  from: str('state: the state left', true, STATES),
+  to: str('state: the state entered', true, STATES),
+  reason: str('state: why (the event, e.g. "notification-received: ...")', true),
+  dropped: num('dropped: how many events were dropped because this reader did not keep up', true),
+});
+
+/**
+ * Output that is a stream of JSON objects, one per line (JSON Lines), rather than one document:
+ * `tsbgpctl monitor -j`.
+ */
+export const JSON_STREAMS: Readonly<Record<string, { commands: string; schema: Schema }>> = {
+  monitor: {
+    commands: 'monitor [neighbor PEER | group NAME] (one event per line, until interrupted)',
+    schema: MONITOR_EVENT,
   },
 };
 
@@ -335,6 +428,11 @@ export function schemaMarkdown(): string {
   ];
   for (const [key, d] of Object.entries(JSON_DOCUMENTS)) {
     lines.push('', `## ${key}`, '', `Printed by: ${d.commands}.`, '');
+    const top = d.schema;
+    if (top.type === 'object') for (const [k, f] of Object.entries(top.fields)) render(k, f, 0, lines);
+  }
+  for (const [key, d] of Object.entries(JSON_STREAMS)) {
+    lines.push('', `## ${key} (one object per line)`, '', `Printed by: ${d.commands}.`, '');
     const top = d.schema;
     if (top.type === 'object') for (const [k, f] of Object.entries(top.fields)) render(k, f, 0, lines);
   }

@@ -231,3 +231,100 @@ export interface ResultJson {
   message: string;
   changes?: string[];
 }
+
+/** A neighbour as a monitor event names it. */
+export interface MonitorNeighborJson {
+  remote_addr: string;
+  description?: string;
+  remote_as: number;
+}
+
+/** One prefix of a monitored UPDATE. */
+export interface MonitorPrefixJson {
+  prefix: string;
+  /** `IPv4 unicast`, `IPv6 unicast`. */
+  family: string;
+  /** ADD-PATH Path Identifier, when the session uses ADD-PATH for the family. */
+  path_id?: number;
+  /** Announced prefixes: the next hop they are announced with. */
+  nexthop?: string;
+}
+
+/** The path attributes of a monitored UPDATE, with `show rib detail`'s keys. */
+export interface MonitorAttributesJson {
+  origin?: string;
+  aspath: string;
+  metric?: number;
+  localpref?: number;
+  communities: string[];
+  large_communities: string[];
+  extended_communities: string[];
+  attributes: { type: string; value: string }[];
+}
+
+export interface MonitorUpdateJson {
+  announce: MonitorPrefixJson[];
+  withdraw: MonitorPrefixJson[];
+  /** When the UPDATE carries path attributes (announcements). */
+  attributes?: MonitorAttributesJson;
+  /** RFC 7606 outcome short of a session reset: what was wrong and what was done about it. */
+  error?: { action: 'attribute-discard' | 'treat-as-withdraw'; problems: string[] };
+}
+
+/**
+ * One event of `tsbgpctl monitor` (one JSON object per line): an UPDATE received or sent, an
+ * End-of-RIB marker, a session state change, or a count of events a slow reader missed.
+ */
+export interface MonitorEventJson {
+  /** ISO 8601, ms resolution, UTC. */
+  time: string;
+  type: 'update' | 'eor' | 'state' | 'dropped';
+  /** update, eor. */
+  direction?: 'received' | 'sent';
+  /** Absent only for `dropped`. */
+  neighbor?: MonitorNeighborJson;
+  update?: MonitorUpdateJson;
+  /** eor: the family. */
+  family?: string;
+  /** state. */
+  from?: string;
+  to?: string;
+  reason?: string;
+  /** dropped: how many events this reader missed. */
+  dropped?: number;
+}
+
+/** One health check (`show health`, `health NAME recheck`). */
+export interface HealthCheckJson {
+  name: string;
+  type: 'exec' | 'tcp' | 'http';
+  /** init (no result yet), up, down. */
+  state: 'init' | 'up' | 'down';
+  /** When the current state began (ISO 8601) and how long ago, in seconds. */
+  since: string;
+  since_seconds: number;
+  last_result?: 'pass' | 'fail' | 'disabled';
+  last_output?: string;
+  last_duration_ms?: number;
+  /** Consecutive passes / failures up to the last result. */
+  passes: number;
+  failures: number;
+  total_failures: number;
+  checks: number;
+  /** Networks bound to the check (configured [[network]] entries). */
+  networks?: string[];
+}
+
+/** A drain in progress (`tsbgpctl drain`). */
+export interface DrainJson {
+  /** A neighbour address, or "all". */
+  neighbor: string;
+  state: 'graceful-shutdown' | 'withdrawn';
+  /** While graceful-shutdown: when the withdrawal follows (ISO 8601). */
+  withdraw_at?: string;
+}
+
+export interface HealthJson {
+  health: HealthCheckJson[];
+  drains: DrainJson[];
+}

@@ -3,10 +3,9 @@
  * errors, in the keys of bgpctl's JSON (see json-types.ts for where and why they differ). Times
  * are relative to `now` (bgpctl's `*_sec`); "never" is 0 seconds with the text "Never".
  *
- * Timers: the session layer does not publish its timers' deadlines, so the keepalive, hold and
- * send hold timers are estimated from the last read and the last write (each message read restarts
- * the HoldTimer; the KeepaliveTimer runs from the last message sent; the SendHoldTimer (RFC 9687)
- * from the last bytes the peer took).
+ * Timers: the ones the session layer has armed (Peer.runningTimers), with when each fires: the
+ * HoldTimer restarted by every message read, the KeepaliveTimer, RFC 9687's SendHoldTimer, and
+ * while the session is down the ConnectRetryTimer or IdleHoldTimer.
  *
  * The TCP-MD5 key is never part of the view: only the fact that one is configured.
  */
@@ -18,7 +17,6 @@ import { AddPathMode } from '../wire/capabilities/types';
 import type { NegotiatedSession } from '../wire/negotiate';
 import { familyKey, familyName, Role } from '../wire/iana';
 import { countersTotal, MessageCounters } from '../session/connection';
-import { sendHoldTime } from '../session/timers';
 import type { ErrorRecord, Peer } from '../session/peer';
 import { familyLabel, formatSince, notificationText } from './bgp-text';
 import type { CapabilitiesJson, ErrorJson, MessageCountsJson, NeighborJson, TimerJson } from './json-types';
@@ -111,11 +109,6 @@ export function capabilitiesNegotiated(n: NegotiatedSession): CapabilitiesJson {
   return out;
 }
 
-/** RFC 9687 SendHoldTime as the session runs it (a configured one not above the hold time is not used). */
-function sendHoldTimeOf(holdtime: number, configured: number | undefined): number {
-  return sendHoldTime(holdtime, configured !== undefined && (configured === 0 || configured > holdtime) ? configured : undefined);
-}
-
 export interface NeighborViewContext {
   engine: RouteEngine;
   /** The neighbour's configuration (group, max-prefix), when known. */
@@ -139,15 +132,8 @@ export function neighborView(p: Peer, ctx: NeighborViewContext): NeighborJson {
   const keepalive = p.keepaliveSeconds();
   const ebgp = c.localAs !== c.remoteAs;
 
-  const timers: TimerJson[] = [];
-  if (established && conn && holdtime > 0) {
-    const sinceRead = (now - (conn.lastRead || now)) / 1000;
-    const sinceWrite = (now - (conn.lastWrite || now)) / 1000;
-    timers.push({ name: 'KeepaliveTimer', due: Math.round(keepalive - sinceWrite) });
-    timers.push({ name: 'HoldTimer', due: Math.round(holdtime - sinceRead) });
-    const sendHold = sendHoldTimeOf(holdtime, c.sendHoldTime);
-    if (sendHold > 0) timers.push({ name: 'SendHoldTimer', due: Math.round(sendHold - sinceWrite) });
-  }
+  // Every running timer of the neighbour and its session, as the session layer armed them.
+  const timers: TimerJson[] = p.runningTimers().map((x) => ({ name: x.name, due: Math.round((x.dueAt - now) / 1000) }));
 
   const inSession = conn !== undefined && (p.state === 'OpenSent' || p.state === 'OpenConfirm' || established);
   const remoteCaps = p.remoteOpen && (p.state === 'OpenConfirm' || established) ? capabilitiesFromOpen(p.remoteOpen.capabilities) : undefined;

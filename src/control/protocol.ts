@@ -6,6 +6,7 @@
  *      or   {"v":1,"id":7,"chunk":[...]} ... then {"v":1,"id":7,"ok":true,"done":true}   (streamed)
  *      or   {"v":1,"id":7,"ok":false,"error":"no such neighbor: 192.0.2.9"}
  * A client may send several requests on one connection; answers carry the request's id.
+ * A streamed answer may have no end (`monitor`): it stops when the client closes the connection.
  * The commands and their arguments are listed in commands.ts; the answers' keys in json-schema.ts.
  */
 
@@ -34,4 +35,8 @@ export const MUTATING_COMMANDS = new Set([
   'network.delete',
   'network.flush',
   'log.level',
+  'log.updates',
+  'drain',
+  'undrain',
+  'health.recheck',
 ]);

@@ -162,7 +162,7 @@ const ATTR_FLAG_LETTERS: [number, string][] = [
 ];
 
 /** The attributes `show rib detail` lists besides the ones in its fixed lines. */
-function otherAttributes(a: PathAttributes, as4: boolean): { type: string; value: string }[] {
+export function otherAttributes(a: PathAttributes, as4: boolean): { type: string; value: string }[] {
   const out: { type: string; value: string }[] = [];
   const agg = effectiveAggregator(a, as4);
   if (agg) out.push({ type: 'Aggregator', value: `${agg.asn} [${agg.address}]` });
@@ -366,7 +366,7 @@ export async function* ribEntries(q: RibQuery, ctx: RibContext, opts: StreamOpti
           let v = views.get(cacheKey);
           if (!v) {
             const stored = pool.decode(best.attrs);
-            const sent = engine.exportFor(peer, best.family, best.source.index, best.attrs);
+            const sent = engine.exportFor(peer, best.family, best.source.index, best.attrs, best.key);
             v = sent ? attrView(sent, as4, best.family) : attrView(stored, pool.isAs4(best.attrs), best.family);
             views.set(cacheKey, v);
           }

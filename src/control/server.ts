@@ -3,6 +3,10 @@
  * as protocol.ts describes. Handlers may return a value, or an async iterable of chunks for large
  * answers (a full `show rib`), which are written as the socket drains so the daemon keeps serving
  * keepalives meanwhile. A second, restricted socket refuses commands that change state.
+ *
+ * A stream may be endless (`monitor`): each request gets an AbortSignal that fires when its client's
+ * connection closes, so that a stream waiting for its next chunk learns of it and lets go of what
+ * it holds (a monitor subscription) rather than wait for data that no one will read.
  */
 
 import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
@@ -11,11 +15,19 @@ import net from 'node:net';
 import type { Logger } from '../log';
 import { ControlRequest, ControlResponse, MUTATING_COMMANDS, PROTOCOL_VERSION } from './protocol';
 
-export type Handler = (args: Record<string, unknown>) => unknown | Promise<unknown> | { stream: AsyncIterable<unknown[]> };
+/** What a handler may know of the request besides its arguments. */
+export interface RequestContext {
+  /** Aborted when the client's connection closes. */
+  signal: AbortSignal;
+}
+
+export type Handler = (args: Record<string, unknown>, ctx?: RequestContext) => unknown | Promise<unknown> | { stream: AsyncIterable<unknown[]> };
 
 export class ControlServer {
   private servers: net.Server[] = [];
   private paths: string[] = [];
+  /** Open client connections: closed with the server (a `monitor` client would otherwise hold it open). */
+  private readonly clients = new Set<net.Socket>();
 
   constructor(
     private readonly handlers: ReadonlyMap<string, Handler>,
@@ -39,6 +51,8 @@ export class ControlServer {
   }
 
   private serve(sock: net.Socket, restricted: boolean): void {
+    this.clients.add(sock);
+    sock.once('close', () => this.clients.delete(sock));
     let buf = '';
     sock.setEncoding('utf8');
     sock.on('error', () => sock.destroy());
@@ -73,8 +87,12 @@ export class ControlServer {
     const handler = this.handlers.get(req.cmd);
     if (!handler) return fail(`unknown command: ${req.cmd}`);
     if (restricted && MUTATING_COMMANDS.has(req.cmd)) return fail(`permission denied: ${req.cmd} is not allowed on the restricted socket`);
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    sock.once('close', onClose);
+    if (sock.destroyed) abort.abort();
     try {
-      const result = await handler(req.args ?? {});
+      const result = await handler(req.args ?? {}, { signal: abort.signal });
       if (result && typeof result === 'object' && 'stream' in result) {
         for await (const chunk of (result as { stream: AsyncIterable<unknown[]> }).stream) {
           if (sock.destroyed) return;
@@ -86,10 +104,14 @@ export class ControlServer {
       }
     } catch (e) {
       fail((e as Error).message);
+    } finally {
+      sock.off('close', onClose);
     }
   }
 
   async close(): Promise<void> {
+    for (const sock of this.clients) sock.destroy();
+    this.clients.clear();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const p of this.paths) {
       try {

@@ -170,6 +170,23 @@ export function registerBgpMetrics(registry: Registry, sample: () => DaemonSampl
   sampled(registry, 'gauge', 'bgp_attribute_sets_bytes', 'Approximate memory held by the attribute set pool.', [], sample, (s, set) => set({}, s.attributeBytes));
   sampled(registry, 'counter', 'bgp_best_path_computations_total', 'Prefixes run through the decision process.', [], sample, (s, set) => set({}, s.decisions));
 
+  // ---- anycast operations ------------------------------------------------------------------------
+  sampled(registry, 'gauge', 'bgp_health_check_up', 'Health check state: 1 up (its networks announced normally), 0 down or not yet checked.', ['check', 'type'], sample, (s, set) => {
+    for (const h of s.health) set({ check: h.name, type: h.type }, h.up);
+  });
+  sampled(registry, 'gauge', 'bgp_health_check_duration_seconds', 'Duration of the last probe of the health check.', ['check'], sample, (s, set) => {
+    for (const h of s.health) set({ check: h.name }, h.lastDurationSeconds);
+  });
+  sampled(registry, 'counter', 'bgp_health_check_failures_total', 'Failed probes (and disable-file hits) of the health check.', ['check'], sample, (s, set) => {
+    for (const h of s.health) set({ check: h.name }, h.failures);
+  });
+  sampled(registry, 'counter', 'bgp_health_checks_total', 'Probes run by the health check.', ['check'], sample, (s, set) => {
+    for (const h of s.health) set({ check: h.name }, h.checks);
+  });
+  perPeer('gauge', 'bgp_drained', 'Originated networks drained towards the neighbour (tsbgpctl drain): 1 while graceful_shutdown or withdrawn.', ['state'], (s, set) => {
+    for (const d of s.drained) set({ ...d.peer, state: d.state }, 1);
+  });
+
   const updateProcessing = new Histogram({
     name: 'bgp_update_processing_seconds',
     help: 'Time from a route change reaching the Adj-RIB-In to its Loc-RIB decision, observed per decision slice for its oldest change.',

@@ -17,12 +17,27 @@ import { RouteFlag, RouteStore, RouteTable, SourceKind } from '../rib/route';
 import type { MessageCounters } from '../session/connection';
 import { STATES, State } from '../session/fsm';
 import type { ErrorRecord, Peer } from '../session/peer';
+import type { HealthStatus } from '../health/types';
 import { FamilyKey, familyName, IPV4_UNICAST, IPV6_UNICAST } from '../wire/iana';
 
 /** What the metrics read from a daemon (a Daemon is one; tests may pass less). */
 export interface MetricsSource {
   readonly peers: ReadonlyMap<string, Peer>;
   readonly engine: RouteEngine;
+  /** Health checks (a Daemon has them; tests may leave them out). */
+  readonly health?: { list(): HealthStatus[] };
+}
+
+/** One health check as the metrics see it. */
+export interface HealthSample {
+  name: string;
+  type: string;
+  /** 1 up, 0 down or not yet checked. */
+  up: number;
+  state: string;
+  lastDurationSeconds: number;
+  failures: number;
+  checks: number;
 }
 
 /** The labels every per-neighbour series carries. */
@@ -81,6 +96,9 @@ export interface DaemonSample {
   attributeSets: number;
   attributeBytes: number;
   decisions: number;
+  health: HealthSample[];
+  /** Neighbours whose originated networks are drained (gshut or withdrawn), by address. */
+  drained: { peer: PeerLabels; state: string }[];
 }
 
 /** Paths, filtered and invalid counts of one source in one family. */
@@ -225,5 +243,18 @@ export function sampleDaemon(src: MetricsSource, now: number = Date.now(), taken
     attributeSets: pool.sets,
     attributeBytes: pool.bytes,
     decisions: engine.decisions,
+    health: (src.health?.list() ?? []).map((h) => ({
+      name: h.name,
+      type: h.type,
+      up: h.state === 'up' ? 1 : 0,
+      state: h.state,
+      lastDurationSeconds: (h.lastDurationMs ?? 0) / 1000,
+      failures: h.totalFailures,
+      checks: h.checks,
+    })),
+    drained: [...src.peers.values()].flatMap((p) => {
+      const state = engine.drainState(p);
+      return state === 'none' ? [] : [{ peer: peerLabels(p), state: state === 'gshut' ? 'graceful_shutdown' : 'withdrawn' }];
+    }),
   };
 }

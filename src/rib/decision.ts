@@ -207,6 +207,11 @@ export class PathSelector {
     return this.sources[i]!.kind === SourceKind.EBGP ? this.ctx.ebgpLocalPref : DEFAULT_LOCAL_PREF;
   }
 
+  /** AS_PATH length at step 2: a locally originated path counts as empty (its AS_PATH is export prepends). */
+  asPathLengthOf(i: number): number {
+    return this.sources[i]!.kind === SourceKind.LOCAL ? 0 : this.ctx.pool.asPathLength(this.attrIds[i]!);
+  }
+
   medOf(i: number): number {
     const m = this.ctx.pool.med(this.attrIds[i]!);
     return m < 0 ? 0 : m;
@@ -251,7 +256,9 @@ export class PathSelector {
     for (let i = 0; i < n; i++) if (alive[i]) val[i] = -this.localPrefOf(i);
     if ((m = this.keepLowest(m)) === 1) return this.decided(DecisionStep.LOCAL_PREF);
 
-    for (let i = 0; i < n; i++) if (alive[i]) val[i] = pool.asPathLength(ids[i]!);
+    // A locally originated path's AS_PATH is a prepend for eBGP export only (health-check degrade):
+    // inside the AS it is empty, so it never makes our own network lose to a learned copy.
+    for (let i = 0; i < n; i++) if (alive[i]) val[i] = this.asPathLengthOf(i);
     if ((m = this.keepLowest(m)) === 1) return this.decided(DecisionStep.AS_PATH_LENGTH);
 
     for (let i = 0; i < n; i++) if (alive[i]) val[i] = pool.origin(ids[i]!);
@@ -421,7 +428,7 @@ function explain(sel: PathSelector, step: number, w: number, l: number): string 
     case DecisionStep.LOCAL_PREF:
       return `higher LOCAL_PREF (${vs(sel.localPrefOf(w), sel.localPrefOf(l))})`;
     case DecisionStep.AS_PATH_LENGTH:
-      return `shorter AS_PATH (${vs(pool.asPathLength(sel.attrsOf(w)), pool.asPathLength(sel.attrsOf(l)))})`;
+      return `shorter AS_PATH (${vs(sel.asPathLengthOf(w), sel.asPathLengthOf(l))})`;
     case DecisionStep.ORIGIN:
       return `lower ORIGIN (${vs(ORIGIN_NAMES[pool.origin(sel.attrsOf(w))]!, ORIGIN_NAMES[pool.origin(sel.attrsOf(l))]!)})`;
     case DecisionStep.MED:

@@ -22,7 +22,7 @@ import type { Logger } from '../log';
 import type { GracefulInfo, Peer } from '../session/peer';
 import { ipv6FromString } from '../wire/addr';
 import type { PathAttributes } from '../wire/attributes/types';
-import { Afi, FamilyKey, familyKey, familyName, IPV4_UNICAST, IPV6_UNICAST, RouteRefreshSubtype, Safi } from '../wire/iana';
+import { Afi, AsPathSegmentType, FamilyKey, familyKey, familyName, IPV4_UNICAST, IPV6_UNICAST, RouteRefreshSubtype, Safi } from '../wire/iana';
 import { encodeMessage } from '../wire/message';
 import { NlriList } from '../wire/nlri';
 import type { RouteRefreshMessage } from '../wire/route-refresh';
@@ -37,6 +37,37 @@ import { parseKey, PrefixKey, formatKey } from './prefix-key';
 import { ChangedKeys, Route, RouteFlag, RouteSource, RouteStore, SourceKind } from './route';
 import { UpdatePacker } from './update-packer';
 
+/**
+ * The filter engine as the route engine uses it (src/policy implements it): per peer and direction,
+ * a verdict per path. See PeerPolicy in src/policy/types.ts for the contract (null = deny, same object
+ * = unchanged, equal inputs and actions give the same result object).
+ */
+export interface EnginePeerPolicy {
+  readonly passAll: boolean;
+  readonly prefixDependent: boolean;
+  evaluate(family: FamilyKey, key: PrefixKey, attrs: PathAttributes): PathAttributes | null;
+}
+
+export interface EnginePolicyPeer {
+  address: string;
+  remoteAs: number;
+  group?: string;
+  ebgp: boolean;
+  localAs: number;
+}
+
+export interface EnginePolicy {
+  forPeer(dir: 'in' | 'out', peer: EnginePolicyPeer): EnginePeerPolicy;
+  /** The next-hop action ('self', 'blackhole' or an address) an out verdict carries. */
+  nextHopAction?(result: PathAttributes): string | undefined;
+}
+
+/**
+ * Maintenance drain of our originated networks towards one peer (RFC 8326): `gshut` announces them
+ * with GRACEFUL_SHUTDOWN (and LOCAL_PREF 0 to iBGP), `withdrawn` no longer announces them.
+ */
+export type DrainState = 'none' | 'gshut' | 'withdrawn';
+
 export interface EngineOptions {
   localAs: number;
   routerId: string;
@@ -45,7 +76,39 @@ export interface EngineOptions {
   sliceSize?: number;
   /** Milliseconds of chunks per turn of the event loop before yielding to sessions and control. */
   sliceMs?: number;
+  /** Filter rules; absent: every path allowed (no RFC 8212 default either). */
+  policy?: EnginePolicy;
 }
+
+/**
+ * How one peer's exports are computed right now. Replaced whole when the policy or the drain state
+ * changes, so that the old one can still say what was sent (reapplyExport sends only differences).
+ */
+class ExportState {
+  readonly cache: ExportCache;
+  /** Decoded Loc-RIB attribute sets, for prefix-dependent policies evaluated per prefix. */
+  readonly decoded: ExportCache;
+  /** Export of a filter result (prefix-dependent policies), by result identity. */
+  readonly memo = new WeakMap<PathAttributes, PathAttributes | null>();
+  /** GRACEFUL_SHUTDOWN variant of an export, by identity. */
+  readonly gshut = new WeakMap<PathAttributes, PathAttributes>();
+  constructor(
+    pool: ConstructorParameters<typeof ExportCache>[0],
+    readonly target: ExportTarget,
+    readonly policy: EnginePeerPolicy | undefined,
+    readonly drain: DrainState,
+  ) {
+    this.cache = new ExportCache(pool);
+    this.decoded = new ExportCache(pool);
+  }
+  clear(): void {
+    this.cache.clear();
+    this.decoded.clear();
+  }
+}
+
+/** A network to originate: as configured, plus AS prepends for eBGP when a health check degrades it. */
+export type OriginatedNetwork = NetworkConfig & { prepend?: number };
 
 export interface ReceivedRoute {
   prefix: string;
@@ -63,8 +126,15 @@ interface PeerRib {
   adjIn?: AdjRibIn;
   out?: AdjRibOut;
   packer?: UpdatePacker;
-  cache?: ExportCache;
-  target?: ExportTarget;
+  /** Current export computation (session up). */
+  exp?: ExportState;
+  /**
+   * While a policy or drain change is being re-applied: the export state before it (what the peer
+   * was sent), or 'resend' when that is no longer known (two changes overlapped).
+   */
+  prev?: ExportState | 'resend';
+  drain: DrainState;
+  inPolicy?: EnginePeerPolicy;
   /** Families still owed an End-of-RIB after the initial table. */
   eorPending: Set<FamilyKey>;
   staleTimer?: NodeJS.Timeout;
@@ -81,18 +151,36 @@ interface PeerRib {
 
 const { INVALID, FILTERED, STALE } = RouteFlag;
 
+/** RFC 8326 GRACEFUL_SHUTDOWN. */
+const GRACEFUL_SHUTDOWN = 0xffff0000;
+
+/** An export announced for maintenance: GRACEFUL_SHUTDOWN added, and LOCAL_PREF 0 to iBGP. */
+function gracefulShutdownVariant(a: PathAttributes, ebgp: boolean): PathAttributes {
+  const communities = a.communities ?? [];
+  const out: PathAttributes = { ...a, communities: communities.includes(GRACEFUL_SHUTDOWN) ? communities : [...communities, GRACEFUL_SHUTDOWN] };
+  if (!ebgp) out.localPref = 0;
+  return out;
+}
+
+const canonicalText = new WeakMap<PathAttributes, string>();
+function textOf(a: PathAttributes): string {
+  let t = canonicalText.get(a);
+  if (t === undefined) canonicalText.set(a, (t = JSON.stringify(a, (_k, v: unknown) => (v instanceof NlriList ? undefined : v))));
+  return t;
+}
+
+/** Same attributes to send (a false "different" only costs a redundant announcement). */
+function sameAttributes(x: PathAttributes, y: PathAttributes): boolean {
+  return x === y || textOf(x) === textOf(y);
+}
+
 /** One peer's share of a batch: announcements grouped by exported attributes, and withdrawals. */
 class OutBatch {
   readonly announce = new Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>();
   readonly withdraw: PrefixKey[] = [];
 
-  /** Record what `key` should now carry (`next`, the export of set `attrs`): only differences. */
-  add(out: AdjRibOut, key: PrefixKey, next: PathAttributes | null, attrs: AttrSetId): void {
-    if (next === null) {
-      if (out.get(key) >= 0) this.withdraw.push(key);
-      return;
-    }
-    if (out.get(key) === attrs) return; // the peer already has exactly this
+  /** Announce `key` with `next` (the export of set `attrs`). */
+  add(key: PrefixKey, next: PathAttributes, attrs: AttrSetId): void {
     let g = this.announce.get(next);
     if (!g) this.announce.set(next, (g = { ids: [], keys: [] }));
     g.ids.push(attrs);
@@ -109,7 +197,7 @@ export class RouteEngine {
   private flushScheduled = false;
   private readonly slice: number;
   private readonly sliceMs: number;
-  private networks: readonly NetworkConfig[] = [];
+  private networks: readonly OriginatedNetwork[] = [];
   /** Best-path computations run (metrics). */
   decisions = 0;
   /**
@@ -132,13 +220,14 @@ export class RouteEngine {
     this.locRib = new LocRib(this.store, { alwaysCompareMed: opts.alwaysCompareMed ?? false });
     this.local = AdjRibIn.create(this.store, { kind: SourceKind.LOCAL, name: 'local' });
     this.locRib.onChange((b) => this.onBestChange(b));
+    this.policy = opts.policy;
     this.setNetworks(networks, []);
   }
 
   private rib(peer: Peer): PeerRib {
     let r = this.ribs.get(peer);
     if (!r) {
-      r = { peer, eorPending: new Set(), updatesIn: 0, withdrawsIn: 0, eorIn: 0, updatesOut: 0, withdrawsOut: 0, eorOut: 0, prefixesOutCount: 0 };
+      r = { peer, drain: 'none', eorPending: new Set(), updatesIn: 0, withdrawsIn: 0, eorIn: 0, updatesOut: 0, withdrawsOut: 0, eorOut: 0, prefixesOutCount: 0 };
       this.ribs.set(peer, r);
     }
     return r;
@@ -177,10 +266,10 @@ export class RouteEngine {
     this.scheduleFlush();
     r.out?.clear();
     r.out = new AdjRibOut(this.store.pool);
-    r.cache?.clear();
-    r.cache = new ExportCache(this.store.pool);
+    r.exp?.clear();
+    r.exp = new ExportState(this.store.pool, this.exportTarget(peer), this.outPolicy(peer), r.drain);
+    r.prev = undefined;
     r.packer = new UpdatePacker(n.encode);
-    r.target = this.exportTarget(peer);
     r.prefixesOutCount = 0;
     r.eorPending = new Set(n.families.filter((f) => f === IPV4_UNICAST || f === IPV6_UNICAST));
     // The initial table: every current best, sent in slices, then End-of-RIB.
@@ -192,10 +281,10 @@ export class RouteEngine {
     const r = this.rib(peer);
     r.out?.clear();
     r.out = undefined;
-    r.cache?.clear();
-    r.cache = undefined;
+    r.exp?.clear();
+    r.exp = undefined;
+    r.prev = undefined;
     r.packer = undefined;
-    r.target = undefined;
     r.eorPending.clear();
     r.prefixesOutCount = 0;
     const adj = r.adjIn;
@@ -242,7 +331,8 @@ export class RouteEngine {
     const as4 = peer.negotiated?.as4 ?? true;
     const ebgp = peer.config.remoteAs !== this.opts.localAs;
     const src = this.importSource(peer, as4, ebgp);
-    adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: (family, _key, attrs) => this.importPolicy(attrs, family, src) }, this.pending);
+    const pol = this.inPolicy(r);
+    adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: (family, key, attrs) => this.importPolicy(attrs, family, key, src, pol) }, this.pending);
     this.scheduleFlush();
     const lim = peer.config.maxPrefixIn;
     if (lim !== undefined && this.receivedCount(peer) > lim.limit) {
@@ -285,7 +375,7 @@ export class RouteEngine {
     if (!r) return;
     if (r.staleTimer) clearTimeout(r.staleTimer);
     r.out?.clear();
-    r.cache?.clear();
+    r.exp?.clear();
     if (r.adjIn) {
       const changes = new ChangedKeys();
       r.adjIn.dropAll(changes);
@@ -319,13 +409,73 @@ export class RouteEngine {
   /** One verdict per attribute object: the Adj-RIB-In calls this per prefix with the same object. */
   private lastImport: { a: PathAttributes | null; family: FamilyKey; out: PathAttributes | null } = { a: null, family: 0, out: null };
 
-  private importPolicy(attrs: PathAttributes, family: FamilyKey, src: ImportSource): PathAttributes | null {
+  private importPolicy(attrs: PathAttributes, family: FamilyKey, key: PrefixKey, src: ImportSource, pol: EnginePeerPolicy | undefined): PathAttributes | null {
     const last = this.lastImport;
-    if (last.a === attrs && last.family === family) return last.out;
-    const v = checkImport(attrs, family, src);
-    const out = v.ok ? v.attributes : null;
-    this.lastImport = { a: attrs, family, out };
-    return out;
+    let checked: PathAttributes | null;
+    if (last.a === attrs && last.family === family) checked = last.out;
+    else {
+      const v = checkImport(attrs, family, src);
+      checked = v.ok ? v.attributes : null;
+      this.lastImport = { a: attrs, family, out: checked };
+    }
+    if (checked === null || pol === undefined || pol.passAll) return checked;
+    // The filter's result objects are memoised by the policy: equal verdicts share one object.
+    return pol.evaluate(family, key, checked);
+  }
+
+  private policyPeer(peer: Peer): EnginePolicyPeer {
+    const c = peer.config;
+    return { address: c.remoteAddress, remoteAs: c.remoteAs, ...(c.group !== undefined ? { group: c.group } : {}), ebgp: c.remoteAs !== this.opts.localAs, localAs: this.opts.localAs };
+  }
+
+  private inPolicy(r: PeerRib): EnginePeerPolicy | undefined {
+    if (r.inPolicy === undefined && this.policy) r.inPolicy = this.policy.forPeer('in', this.policyPeer(r.peer));
+    return r.inPolicy;
+  }
+
+  private outPolicy(peer: Peer): EnginePeerPolicy | undefined {
+    return this.policy?.forPeer('out', this.policyPeer(peer));
+  }
+
+  private policy: EnginePolicy | undefined;
+
+  /**
+   * Apply new filter rules (reload): every peer's Adj-RIB-In is run through its new import rules
+   * (what changes goes through the decision process as usual), and every session re-exports with
+   * its new export rules, sending only the prefixes whose announcement differs. No session resets.
+   */
+  setPolicy(policy: EnginePolicy | undefined): void {
+    this.policy = policy;
+    for (const r of this.ribs.values()) this.reapplyPeer(r.peer);
+  }
+
+  /** Re-run one peer's import and export after its neighbour settings changed (reload). */
+  reapplyPeer(peer: Peer): void {
+    const r = this.ribs.get(peer);
+    if (!r) return;
+    r.inPolicy = undefined;
+    if (r.adjIn) {
+      const ebgp = peer.config.remoteAs !== this.opts.localAs;
+      const src = this.importSource(peer, peer.negotiated?.as4 ?? true, ebgp);
+      const pol = this.inPolicy(r);
+      this.lastImport = { a: null, family: 0, out: null };
+      r.adjIn.reimport((family, key, attrs) => this.importPolicy(attrs, family, key, src, pol), Math.floor(this.now() / 1000), this.pending);
+      this.scheduleFlush();
+    }
+    this.reapplyExport(r, false, () => undefined);
+  }
+
+  /** Drain state of our originated networks towards `peer` (tsbgpctl drain). */
+  setDrain(peer: Peer, state: DrainState): void {
+    const r = this.rib(peer);
+    if (r.drain === state) return;
+    this.reapplyExport(r, true, () => {
+      r.drain = state;
+    });
+  }
+
+  drainState(peer: Peer): DrainState {
+    return this.ribs.get(peer)?.drain ?? 'none';
   }
 
   // ---- decision and export -----------------------------------------------------------------------
@@ -402,13 +552,57 @@ export class RouteEngine {
   }
 
   /** The export of a best path to one peer, or null (not sent / withdrawn). */
-  private exported(r: PeerRib, family: FamilyKey, source: number, attrs: AttrSetId): PathAttributes | null {
+  private exported(r: PeerRib, family: FamilyKey, source: number, attrs: AttrSetId, key: PrefixKey, st: ExportState = r.exp!): PathAttributes | null {
     if (source < 0 || attrs === NO_ATTRS) return null;
+    const local = this.store.sources[source]?.kind === SourceKind.LOCAL;
     const announce = r.peer.config.announce ?? 'all';
-    if (announce === 'none' || (announce === 'self' && this.store.sources[source]?.kind !== SourceKind.LOCAL)) return null;
+    if (announce === 'none' || (announce === 'self' && !local)) return null;
     // Never back to where it came from (it would only be dropped as a loop or be redundant).
     if (r.adjIn && r.adjIn.source.index === source) return null;
-    return r.cache!.get(attrs, family, source, (a) => exportAttributes(a, family, this.exportSource(source), r.target!));
+    if (local && st.drain === 'withdrawn') return null;
+    const pol = st.policy;
+    let out: PathAttributes | null;
+    if (pol === undefined || pol.passAll || !pol.prefixDependent) {
+      out = st.cache.get(attrs, family, source, (a) => this.exportOne(a, family, source, st, key));
+    } else {
+      // The verdict depends on the prefix: evaluate per prefix, export once per distinct result.
+      const a = st.decoded.get(attrs, family, source, (x) => x)!;
+      const f = pol.evaluate(family, key, a);
+      if (f === null) out = null;
+      else {
+        out = st.memo.get(f) ?? null;
+        if (!st.memo.has(f)) st.memo.set(f, (out = this.exportOne(a, family, source, st, key, f)));
+      }
+    }
+    if (out !== null && local && st.drain === 'gshut') {
+      let g = st.gshut.get(out);
+      if (!g) st.gshut.set(out, (g = gracefulShutdownVariant(out, st.target.ebgp)));
+      out = g;
+    }
+    return out;
+  }
+
+  /**
+   * Export of one Loc-RIB path through the out policy: the filter sees the path as stored (as
+   * OpenBGPD's `to` rules do), the export rewrite (export.ts) follows, then what the rules set that the
+   * rewrite would otherwise replace: a next hop, a MED to an eBGP peer.
+   */
+  private exportOne(a: PathAttributes, family: FamilyKey, source: number, st: ExportState, key: PrefixKey, filtered?: PathAttributes | null): PathAttributes | null {
+    const pol = st.policy;
+    let f: PathAttributes | null = a;
+    if (filtered !== undefined) f = filtered;
+    else if (pol !== undefined && !pol.passAll) f = pol.evaluate(family, key, a);
+    if (f === null) return null;
+    const out = exportAttributes(f, family, this.exportSource(source), st.target);
+    if (out === null || f === a) return out;
+    if (st.target.ebgp && f.med !== undefined && f.med !== a.med) out.med = f.med;
+    const nh = this.opts.policy?.nextHopAction?.(f);
+    if (nh === undefined || nh === 'blackhole') return out;
+    const addr = nh === 'self' ? (family === IPV4_UNICAST ? st.target.nextHop4 : st.target.nextHop6) : nh;
+    if (addr === undefined || addr.includes(':') !== (family !== IPV4_UNICAST)) return out;
+    if (family === IPV4_UNICAST) out.nextHop = addr;
+    else if (out.mpReach) out.mpReach = { ...out.mpReach, nextHop: addr };
+    return out;
   }
 
   private onBestChange(b: BestChangeBatch): void {
@@ -419,10 +613,53 @@ export class RouteEngine {
       for (let i = 0; i < b.length; i++) {
         const key = b.keys[i]!;
         if (out.dirtyCount > 0 && out.get(key) < 0 && (typeof key === 'number' ? out.dirty4.has(key) : out.dirty6.has(key))) continue;
-        batch.add(out, key, this.exported(r, b.family, b.source[i]!, b.attrs[i]!), b.attrs[i]!);
+        this.stage(r, batch, b.family, key, b.source[i]!, b.attrs[i]!);
       }
       this.send(r, b.family, batch);
     }
+  }
+
+  /** Record in `batch` what `key` should now carry for peer r: only differences. */
+  private stage(r: PeerRib, batch: OutBatch, family: FamilyKey, key: PrefixKey, source: number, attrs: AttrSetId): void {
+    const out = r.out!;
+    const next = this.exported(r, family, source, attrs, key);
+    if (next === null) {
+      if (out.get(key) >= 0) batch.withdraw.push(key);
+      return;
+    }
+    if (out.get(key) === attrs) {
+      // The peer has this path already; only a policy or drain change can make its export differ.
+      const prev = r.prev;
+      if (prev === undefined) return;
+      if (prev !== 'resend') {
+        const before = this.exported(r, family, source, attrs, key, prev);
+        if (before !== null && sameAttributes(before, next)) return;
+      }
+    }
+    batch.add(key, next, attrs);
+  }
+
+  /**
+   * Re-export to peer r after `change` alters its policy or drain state: the affected keys are
+   * re-exported in slices and only those whose export differs from what the peer has are sent.
+   */
+  private reapplyExport(r: PeerRib, onlyLocal: boolean, change: () => void): void {
+    const before = r.exp;
+    change();
+    const out = r.out;
+    if (!out || !before || !r.peer.negotiated) return;
+    r.prev = r.prev === undefined ? before : 'resend';
+    r.exp = new ExportState(this.store.pool, this.exportTarget(r.peer), this.outPolicy(r.peer), r.drain);
+    for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) {
+      if (!r.peer.negotiated.families.includes(fam)) continue;
+      if (onlyLocal) {
+        this.local.forEach(fam, (route) => out.markDirty(route.key));
+      } else {
+        out.forEachKey(fam, (k) => out.markDirty(k));
+        this.locRib.forEachBest(fam, (route) => out.markDirty(route.key));
+      }
+    }
+    this.drainPeer(r);
   }
 
   /** Pack and write; what does not fit the peer's queue is marked dirty for drainPeer. */
@@ -461,7 +698,7 @@ export class RouteEngine {
   private drainPeer(r: PeerRib): void {
     const out = r.out;
     if (!out || r.draining) return;
-    if (out.dirtyCount === 0) return this.finishInitial(r);
+    if (out.dirtyCount === 0) return this.caughtUp(r);
     r.draining = true;
     setImmediate(() => {
       r.draining = false;
@@ -471,7 +708,7 @@ export class RouteEngine {
       while (r.out === out && out.dirtyCount > 0 && performance.now() < deadline && (r.peer.outQueue ?? 0) < 1 << 20);
       if (r.out !== out) return;
       // More to do: continue now if the peer still takes bytes, else when it drains.
-      if (out.dirtyCount === 0) this.finishInitial(r);
+      if (out.dirtyCount === 0) this.caughtUp(r);
       else if ((r.peer.outQueue ?? 0) < 1 << 20) this.drainPeer(r);
     });
   }
@@ -489,11 +726,18 @@ export class RouteEngine {
       const batch = new OutBatch();
       for (const key of keys) {
         const best = this.locRib.best(key);
-        batch.add(out, key, best ? this.exported(r, family, best.source.index, best.attrs) : null, best?.attrs ?? NO_ATTRS);
+        this.stage(r, batch, family, key, best ? best.source.index : -1, best?.attrs ?? NO_ATTRS);
       }
       this.send(r, family, batch);
       break;
     }
+  }
+
+  /** Everything owed to the peer is sent: a re-applied change is done, the initial table too. */
+  private caughtUp(r: PeerRib): void {
+    if (r.prev !== undefined && r.prev !== 'resend') r.prev.clear();
+    r.prev = undefined;
+    this.finishInitial(r);
   }
 
   private finishInitial(r: PeerRib): void {
@@ -515,7 +759,7 @@ export class RouteEngine {
   // ---- local networks ----------------------------------------------------------------------------
 
   /** Originate exactly `networks` (announce new or changed, withdraw removed). */
-  setNetworks(networks: readonly NetworkConfig[], _peers: Iterable<Peer>): void {
+  setNetworks(networks: readonly OriginatedNetwork[], _peers: Iterable<Peer>): void {
     const now = Math.floor(this.now() / 1000);
     const keep = new Set<PrefixKey>();
     for (const n of networks) {
@@ -535,8 +779,9 @@ export class RouteEngine {
     this.scheduleFlush();
   }
 
-  private networkAttributes(n: NetworkConfig): PathAttributes {
-    const a: PathAttributes = { origin: n.origin, asPath: [] };
+  private networkAttributes(n: OriginatedNetwork): PathAttributes {
+    // A degrade prepend rides in the AS_PATH; export puts it after our AS for eBGP only (decision.ts).
+    const a: PathAttributes = { origin: n.origin, asPath: n.prepend ? [{ type: AsPathSegmentType.AS_SEQUENCE, asns: new Array<number>(n.prepend).fill(this.opts.localAs) }] : [] };
     if (n.med !== undefined) a.med = n.med;
     if (n.localPref !== undefined) a.localPref = n.localPref;
     if (n.communities.length > 0) a.communities = [...n.communities];
@@ -553,10 +798,10 @@ export class RouteEngine {
    * What `peer` is sent for a best path (`show rib out`): the same rewrite and cache the engine
    * uses, or null when the path does not go to that peer or its session is not up.
    */
-  exportFor(peer: Peer, family: FamilyKey, sourceIndex: number, attrs: AttrSetId): PathAttributes | null {
+  exportFor(peer: Peer, family: FamilyKey, sourceIndex: number, attrs: AttrSetId, key: PrefixKey): PathAttributes | null {
     const r = this.ribs.get(peer);
-    if (!r?.target || !r.cache) return null;
-    return this.exported(r, family, sourceIndex, attrs);
+    if (!r?.exp) return null;
+    return this.exported(r, family, sourceIndex, attrs, key);
   }
 
   private view(route: Route): ReceivedRoute {

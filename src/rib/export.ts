@@ -131,7 +131,8 @@ export function exportAttributes(a: PathAttributes, family: FamilyKey, src: Rout
     const nh = family === IPV4_UNICAST ? t.nextHop4 : t.nextHop6;
     if (nh === undefined) return null;
     // The real (4-octet) path, whatever the source session's width, then our AS in front.
-    const path = prependAs(src.kind === 'local' ? [] : effectiveAsPath(a, true), t.localAs);
+    // Our own networks carry a path only when degraded (prepends for eBGP, see decision.ts).
+    const path = prependAs(src.kind === 'local' ? a.asPath ?? [] : effectiveAsPath(a, true), t.localAs);
     out = withNextHop({ ...out, asPath: path, as4Path: undefined, as4Aggregator: undefined }, family, nh);
     out.localPref = undefined;
     out.originatorId = undefined;

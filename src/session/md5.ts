@@ -158,6 +158,11 @@ function addon(): Md5Addon {
  * Whether TCP-MD5 keys can be used here. Probes the kernel each call (a throwaway socket with a
  * throwaway key) so the answer holds for the running kernel, not the build machine.
  */
+/** The native socket shim loaded (TTL and GTSM before connect() need it, TCP-MD5 needs more: md5Supported). */
+export function nativeSocketsAvailable(): boolean {
+  return !('reason' in load());
+}
+
 export function md5Supported(): Md5Support {
   const l = load();
   if ('reason' in l) return { ok: false, reason: l.reason };

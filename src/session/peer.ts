@@ -36,6 +36,8 @@ import { openConnection, TransportOptions } from './transport';
 export interface PeerConfig {
   /** For logs and `show`: the description, or the address. */
   readonly name: string;
+  /** The configured group, for filter rules that select by group. */
+  readonly group?: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly remoteAs: number;
@@ -121,6 +123,8 @@ class Session {
   timers = new Map<string, NodeJS.Timeout>();
   /** The duration each running timer was armed with (so a restart can reuse the timer). */
   timerSeconds = new Map<string, number>();
+  /** When each running timer fires (ms since the epoch), for `show neighbor timers`. */
+  timerDue = new Map<string, number>();
   constructor(
     readonly initiatedLocally: boolean,
     holdTime: number,
@@ -130,12 +134,25 @@ class Session {
 }
 
 const SESSION_TIMERS = ['hold', 'keepalive', 'delay-open', 'send-hold'] as const;
+
+/** bgpctl's names of the timers (`show neighbor timers`). */
+const TIMER_NAMES: Readonly<Record<string, string>> = {
+  'connect-retry': 'ConnectRetryTimer',
+  'idle-hold': 'IdleHoldTimer',
+  'auto-start': 'IdleHoldTimer',
+  'max-prefix-restart': 'MaxPrefixRestartTimer',
+  hold: 'HoldTimer',
+  keepalive: 'KeepaliveTimer',
+  'delay-open': 'DelayOpenTimer',
+  'send-hold': 'SendHoldTimer',
+};
 const DEFAULT_IDLE_HOLD: IdleHoldPolicy = { initial: 5, max: 300, stablePeriod: 300 };
 
 export class Peer extends EventEmitter {
   private primary: Session;
   private second?: Session;
   private peerTimers = new Map<string, NodeJS.Timeout>();
+  private peerTimerDue = new Map<string, number>();
   private connectRetryCounter = 0;
   /** Failed connection attempts since the last Established, for the back-off (the RFC's counter resets on every start). */
   private connectFailures = 0;
@@ -151,6 +168,11 @@ export class Peer extends EventEmitter {
   /** Why the peer is down when we took it down (config `down`, `neighbor down`). */
   adminDownReason?: string;
   stateTransitions = 0;
+  /**
+   * Set (by the control monitor) only while someone watches this peer's UPDATEs: called with each
+   * UPDATE written, as encoded. Unset, the send path pays one check.
+   */
+  updateSentTap: ((peer: Peer, bytes: Buffer) => void) | undefined = undefined;
   private readonly log: Logger;
 
   constructor(
@@ -280,6 +302,7 @@ export class Peer extends EventEmitter {
     const c = this.primary.conn;
     if (!c || this.primary.state !== 'Established') return false;
     const ok = c.writeRaw(bytes, 2);
+    if (this.updateSentTap !== undefined) this.updateSentTap(this, bytes);
     this.afterWrite(this.primary);
     return ok;
   }
@@ -651,16 +674,19 @@ export class Peer extends EventEmitter {
     const existing = s.timers.get(name);
     if (existing && seconds > 0 && s.timerSeconds.get(name) === seconds) {
       existing.refresh();
+      s.timerDue.set(name, Date.now() + seconds * 1000);
       return;
     }
     this.clearTimer(s, name);
     if (!(seconds > 0)) return;
     s.timerSeconds.set(name, seconds);
+    s.timerDue.set(name, Date.now() + seconds * 1000);
     s.timers.set(
       name,
       setTimeout(() => {
         s.timers.delete(name);
         s.timerSeconds.delete(name);
+        s.timerDue.delete(name);
         fn();
       }, seconds * 1000),
     );
@@ -671,14 +697,17 @@ export class Peer extends EventEmitter {
     if (t) clearTimeout(t);
     s.timers.delete(name);
     s.timerSeconds.delete(name);
+    s.timerDue.delete(name);
   }
 
   private setPeerTimer(name: string, seconds: number, fn: () => void): void {
     this.clearPeerTimer(name);
+    this.peerTimerDue.set(name, Date.now() + Math.max(0, seconds * 1000));
     this.peerTimers.set(
       name,
       setTimeout(() => {
         this.peerTimers.delete(name);
+        this.peerTimerDue.delete(name);
         fn();
       }, Math.max(0, seconds * 1000)),
     );
@@ -688,6 +717,18 @@ export class Peer extends EventEmitter {
     const t = this.peerTimers.get(name);
     if (t) clearTimeout(t);
     this.peerTimers.delete(name);
+    this.peerTimerDue.delete(name);
+  }
+
+  /**
+   * The running timers of the neighbour and of its current session, with when each fires (ms since
+   * the epoch), under bgpctl's names (`show neighbor timers`).
+   */
+  runningTimers(): { name: string; dueAt: number }[] {
+    const out: { name: string; dueAt: number }[] = [];
+    for (const [name, dueAt] of this.peerTimerDue) out.push({ name: TIMER_NAMES[name] ?? name, dueAt });
+    for (const [name, dueAt] of this.primary.timerDue) out.push({ name: TIMER_NAMES[name] ?? name, dueAt });
+    return out.sort((a, b) => a.dueAt - b.dueAt);
   }
 
   /** Stop everything for good (daemon exit, neighbour removed): no NOTIFICATION, no restart. */

@@ -9,7 +9,7 @@
  */
 
 import net from 'node:net';
-import { connectWithMd5, md5Supported } from './md5';
+import { connectWithMd5, md5Supported, nativeSocketsAvailable } from './md5';
 
 export interface TransportOptions {
   host: string;
@@ -36,7 +36,10 @@ export function requireMd5(): void {
 }
 
 export function openConnection(o: TransportOptions): net.Socket {
-  if (o.password !== undefined || o.ttl !== undefined || o.minTtl !== undefined) {
+  // Without the native shim (a platform it does not support), only the plain eBGP TTL may be let
+  // go: the connection then leaves with the system's default TTL. A password or GTSM never is.
+  const plainTtlOnly = o.password === undefined && o.minTtl === undefined && !nativeSocketsAvailable();
+  if (!plainTtlOnly && (o.password !== undefined || o.ttl !== undefined || o.minTtl !== undefined)) {
     if (o.password !== undefined) requireMd5();
     return connectWithMd5({
       host: o.host,

@@ -58,6 +58,7 @@ interface FakePeer {
   downSince: number;
   outQueue: number;
   keepaliveSeconds(): number;
+  runningTimers(): { name: string; dueAt: number }[];
   stop(reason?: string): void;
   start(): void;
   reset(subcode: number, reason?: string): void;
@@ -74,6 +75,7 @@ function fakePeer(address: string, name: string, remoteAs: number): FakePeer {
     downSince: Date.now(),
     outQueue: 0,
     keepaliveSeconds: () => 30,
+    runningTimers: () => [{ name: 'ConnectRetryTimer', dueAt: Date.now() + 12_000 }],
     stop: (reason) => p.calls.push(`stop ${reason ?? '-'}`),
     start: () => p.calls.push('start'),
     reset: (subcode, reason) => p.calls.push(`reset ${subcode} ${reason ?? '-'}`),
@@ -88,7 +90,15 @@ function setup(log: Logger = silentLogger) {
   const engine = new RouteEngine({ localAs: 65001, routerId: '192.0.2.1' }, config.networks, silentLogger);
   const fakes = [fakePeer('192.0.2.10', 'upstream-1', 64500), fakePeer('2001:db8::10', '2001:db8::10', 64500), fakePeer('192.0.2.20', 'pop-b', 65001)];
   const peers = new Map(fakes.map((p) => [p.config.remoteAddress, p as unknown as Peer]));
-  const target: ControlTarget = { config, peers, engine, runtimeNetworks: new RuntimeNetworks(), reloadFromFile: async () => ({ ok: true, changes: ['no changes'] }) };
+  const runtimeNetworks = new RuntimeNetworks();
+  const target: ControlTarget = {
+    config,
+    peers,
+    engine,
+    runtimeNetworks,
+    reloadFromFile: async () => ({ ok: true, changes: ['no changes'] }),
+    originate: () => engine.setNetworks(runtimeNetworks.merge(config.networks), peers.values()),
+  };
   const h = controlHandlers(target, log);
   const call = async (cmd: string, args: Record<string, unknown> = {}) => (h.get(cmd) as Handler)(args);
   return { target, engine, fakes, call };
@@ -130,6 +140,10 @@ t.test('naming neighbours', async (t) => {
     ],
   );
   t.same(checkJson(n, JSON_DOCUMENTS.neighbors!.schema), [], 'conforms to the schema');
+  const timers = (n.neighbors[0] as unknown as { timers: { name: string; due: number }[] }).timers;
+  t.equal(timers.length, 1, 'the timers the session layer armed');
+  t.equal(timers[0]?.name, 'ConnectRetryTimer');
+  t.ok(timers[0]!.due >= 11 && timers[0]!.due <= 12, `due in its remaining seconds: ${timers[0]?.due}`);
 });
 
 t.test('runtime networks', async (t) => {

@@ -143,3 +143,18 @@ t.test('options', async (t) => {
   t.throws(() => parseArgv(['-x']), /unknown option -x/);
   t.throws(() => parseArgv(['-s']), /-s needs a socket path/);
 });
+
+t.test('anycast operations: drain, undrain, show health, health NAME recheck', async (t) => {
+  t.same(p('drain'), { cmd: 'drain', args: {}, output: 'result', streamed: false }, 'drain alone: every neighbour');
+  t.same(p('dr all'), { cmd: 'drain', args: {}, output: 'result', streamed: false });
+  t.same(p('drain nei 192.0.2.1'), { cmd: 'drain', args: { peer: '192.0.2.1' }, output: 'result', streamed: false });
+  t.same(p('und n transit-a'), { cmd: 'undrain', args: { peer: 'transit-a' }, output: 'result', streamed: false });
+  t.same(p('undrain'), { cmd: 'undrain', args: {}, output: 'result', streamed: false });
+  t.same(p('sh hea'), { cmd: 'show.health', args: {}, output: 'health', streamed: false });
+  t.same(p('heal anycast-dns rech'), { cmd: 'health.recheck', args: { name: 'anycast-dns' }, output: 'health', streamed: false });
+  t.same(p('help').output, 'help', 'help still exact');
+  refused(t, 'drain neighbor', /neighbor/);
+  refused(t, 'drain everything', /drain argument/);
+  refused(t, 'health anycast-dns', /health action|recheck/);
+  refused(t, 'he', /ambiguous|help|health/);
+});

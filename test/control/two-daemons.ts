@@ -19,6 +19,7 @@ import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log';
 import { REPO_ROOT } from '../helpers/fixtures';
 import { freePort, waitUntil as waitFor } from '../helpers/net';
+import { ALLOW_ALL_FILTERS } from '../helpers/config';
 export { freePort, waitFor };
 
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'control', 'cli', 'main.js');
@@ -81,11 +82,13 @@ export async function startPair(): Promise<Pair> {
     network('198.51.100.0/24'),
     network('2001:db8:a::/48'),
     network('203.0.113.0/24'),
+    ...ALLOW_ALL_FILTERS,
   ].join('\n');
   const textB = [
     toml('127.0.0.2', 65002, pb, '127.0.0.1', 65001, pa, sockB, []),
     network('203.0.113.0/24'),
     network('192.0.2.0/24', ['communities = ["65002:100", "NO_PEER"]', 'large-communities = ["65002:1:2"]', 'med = 50']),
+    ...ALLOW_ALL_FILTERS,
   ].join('\n');
   const load = (text: string, file: string) => {
     writeFileSync(file, text + '\n');

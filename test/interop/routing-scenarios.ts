@@ -33,6 +33,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Test } from 'tap';
 import { controlRequest } from '../../src/control/client';
+import { ALLOW_ALL_FILTERS } from './tsbgpd';
 import {
   AsPathElement,
   Lab,
@@ -147,6 +148,8 @@ function ourToml(cfg: OurConfig, socket: string): string {
     if (p.localPref !== undefined) lines.push(`local-pref = ${p.localPref}`);
     lines.push('');
   }
+  // RFC 8212 denies eBGP both ways by default: these scenarios are about attributes, not filters.
+  lines.push(...ALLOW_ALL_FILTERS, '');
   return lines.join('\n');
 }
 

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { controlRequest } from '../../src/control/client';
+import { ALLOW_ALL_FILTERS } from '../helpers/config';
 import type { DaemonProcess, Lab, Side } from './harness/index';
 import { waitFor } from './harness/index';
 
@@ -28,7 +29,20 @@ export interface TsbgpdLabConfig {
   neighbors: TsbgpdNeighbor[];
   networks: string[];
   holdTime?: number;
+  /** More [global] lines (e.g. `shutdown-wait = 2`). */
+  global?: string[];
+  /** Health check bound to every network in `networks`, by name (defined in `extra`). */
+  networkHealthCheck?: string;
+  /** Raw TOML appended at the end ([[health-check]], [[filter]] ...). */
+  extra?: string[];
+  /**
+   * Filter rules. Default: allow everything both ways, so that RFC 8212's default deny on eBGP does
+   * not get in the way of tests about something else.
+   */
+  filters?: string[];
 }
+
+export { ALLOW_ALL_FILTERS };
 
 export interface RunningTsbgpd {
   process: DaemonProcess;
@@ -60,6 +74,7 @@ function toml(cfg: TsbgpdLabConfig, socket: string): string {
     `hold-time = ${cfg.holdTime ?? 90}`,
     'connect-retry = 2',
     'log-level = "debug"',
+    ...(cfg.global ?? []),
     '',
     '[control]',
     `socket = ${q(socket)}`,
@@ -76,7 +91,12 @@ function toml(cfg: TsbgpdLabConfig, socket: string): string {
     if (n.holdTime !== undefined) lines.push(`hold-time = ${n.holdTime}`);
     lines.push('connect-retry = 2', '');
   }
-  for (const p of cfg.networks) lines.push('[[network]]', `prefix = ${q(p)}`, '');
+  for (const p of cfg.networks) {
+    lines.push('[[network]]', `prefix = ${q(p)}`);
+    if (cfg.networkHealthCheck) lines.push(`health-check = ${q(cfg.networkHealthCheck)}`);
+    lines.push('');
+  }
+  lines.push(...(cfg.filters ?? ALLOW_ALL_FILTERS), '', ...(cfg.extra ?? []), '');
   return lines.join('\n');
 }
 

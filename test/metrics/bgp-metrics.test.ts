@@ -44,6 +44,11 @@ t.test('families from a sample', async (t) => {
     attributeSets: 4,
     attributeBytes: 4096,
     decisions: 42,
+    health: [
+      { name: 'dns', type: 'exec', up: 1, state: 'up', lastDurationSeconds: 0.012, failures: 3, checks: 40 },
+      { name: 'web', type: 'http', up: 0, state: 'down', lastDurationSeconds: 2, failures: 9, checks: 12 },
+    ],
+    drained: [{ peer: { peer: '192.0.2.3', description: '', remote_as: '65003' }, state: 'graceful_shutdown' }],
   };
   const m = registerBgpMetrics(registry, () => sample);
   m.updateProcessing.observe(0.003);
@@ -85,6 +90,11 @@ t.test('families from a sample', async (t) => {
   t.equal(find(f, 'bgp_best_path_computations_total')[0]?.value, 42);
   t.equal(find(f, 'bgp_update_processing_seconds_count')[0]?.value, 2);
   t.equal(find(f, 'bgp_update_processing_seconds_bucket', { le: '0.005' })[0]?.value, 1);
+  t.same(find(f, 'bgp_health_check_up').map((s) => [s.labels.check, s.labels.type, s.value]), [['dns', 'exec', 1], ['web', 'http', 0]], 'health check state per check');
+  t.equal(find(f, 'bgp_health_check_duration_seconds', { check: 'web' })[0]?.value, 2);
+  t.equal(find(f, 'bgp_health_check_failures_total', { check: 'dns' })[0]?.value, 3);
+  t.equal(find(f, 'bgp_health_checks_total', { check: 'web' })[0]?.value, 12);
+  t.same(find(f, 'bgp_drained').map((s) => [s.labels.peer, s.labels.state, s.value]), [['192.0.2.3', 'graceful_shutdown', 1]], 'drained neighbours only');
 
   // The second neighbour is removed and the first one's counters move on.
   sample = { ...sample, peers: [peer('192.0.2.2', { transitions: 7, received: { ...sample.peers[0]!.received, update: 40 } })] };
@@ -99,7 +109,7 @@ t.test('families from a sample', async (t) => {
 t.test('two registries do not share series', async (t) => {
   const r1 = new Registry();
   const r2 = new Registry();
-  const empty: DaemonSample = { peers: [], rib: [], attributeSets: 0, attributeBytes: 0, decisions: 0 };
+  const empty: DaemonSample = { peers: [], rib: [], attributeSets: 0, attributeBytes: 0, decisions: 0, health: [], drained: [] };
   registerBgpMetrics(r1, () => ({ ...empty, decisions: 1 }));
   registerBgpMetrics(r2, () => ({ ...empty, decisions: 2 }));
   t.equal(find(parseExposition(await r1.metrics()), 'bgp_best_path_computations_total')[0]?.value, 1);

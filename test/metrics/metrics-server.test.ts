@@ -22,6 +22,7 @@ import { createLogger, formatLogLine } from '../../src/logging';
 import { MetricsServer, startMetrics } from '../../src/metrics/server';
 import { IPV4_UNICAST } from '../../src/wire/iana';
 import { Family, find, parseExposition } from './prom-text';
+import { ALLOW_ALL_FILTERS } from '../helpers/config';
 
 async function freePort(host: string): Promise<number> {
   const s = net.createServer();
@@ -77,6 +78,7 @@ function config(me: string, other: string, as: number, otherAs: number, port: nu
     'families = ["ipv4-unicast"]',
     'connect-retry = 1',
     ...extra,
+    ...ALLOW_ALL_FILTERS,
   ].join('\n');
   const r = loadConfigText(text + '\n', `${me}.toml`);
   if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));

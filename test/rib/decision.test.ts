@@ -118,7 +118,9 @@ const cases: StepCase[] = [
     ctx: ctxOf({ alwaysCompareMed: true }),
   },
   { name: 'eBGP over iBGP', better: cand(P), worse: cand(QI), step: 5, reason: /^eBGP-learned over iBGP-learned$/ },
-  { name: 'local over iBGP', better: cand(LOCAL, { asPath: [seq(65001, 65010)] }), worse: cand(QI), step: 5, reason: /^locally originated over iBGP-learned$/ },
+  { name: 'local over iBGP', better: cand(LOCAL, { asPath: [] }), worse: cand(QI, { asPath: [] }), step: 5, reason: /^locally originated over iBGP-learned$/ },
+  // A degraded network's prepends are for eBGP export: inside the AS its path counts as empty.
+  { name: 'degraded local over a longer iBGP path', better: cand(LOCAL, { asPath: [seq(65001, 65001, 65001)] }), worse: cand(QI, { asPath: [seq(65010)] }), step: 2, reason: /^shorter AS_PATH \(0 over 1\)$/ },
   { name: 'lower BGP Identifier', better: cand(Q), worse: cand(source({ kind: SourceKind.EBGP, address: '192.0.2.1', bgpId: '10.0.0.11' })), step: 7, reason: /lower BGP Identifier \(10\.0\.0\.10 over 10\.0\.0\.11\)/ },
   {
     name: 'ORIGINATOR_ID stands in for the BGP Identifier',
@@ -127,7 +129,7 @@ const cases: StepCase[] = [
     step: 7,
     reason: /10\.0\.0\.1 \(ORIGINATOR_ID\) over 10\.0\.0\.10/,
   },
-  { name: 'locally originated over learned', better: cand(LOCAL), worse: cand(Q), step: 7, reason: /^locally originated over learned$/ },
+  { name: 'locally originated over learned', better: cand(LOCAL, { asPath: [] }), worse: cand(Q, { asPath: [] }), step: 7, reason: /^locally originated over learned$/ },
   {
     name: 'shorter CLUSTER_LIST',
     better: cand(PI, { originatorId: '10.0.0.1', clusterList: ['10.9.9.9'] }),

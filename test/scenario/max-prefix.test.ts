@@ -14,11 +14,13 @@ import { loadConfigText } from '../../src/config/load';
 import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log';
 import { freePort, waitUntil } from '../helpers/net';
+import { ALLOW_ALL_FILTERS } from '../helpers/config';
 
 function daemon(dir: string, addr: string, as: number, port: number, neighbors: { addr: string; as: number; extra?: string[] }[], networks: string[]): Daemon {
   const lines = ['[global]', `local-as = ${as}`, `router-id = "${addr}"`, `listen = [{ address = "${addr}", port = ${port} }]`, '[control]', `socket = "${join(dir, addr + '.sock')}"`];
   for (const n of neighbors) lines.push('[[neighbor]]', `address = "${n.addr}"`, `remote-as = ${n.as}`, `local-address = "${addr}"`, `port = ${port}`, 'connect-retry = 1', 'families = ["ipv4-unicast"]', ...(n.extra ?? []));
   for (const p of networks) lines.push('[[network]]', `prefix = "${p}"`);
+  lines.push(...ALLOW_ALL_FILTERS);
   const r = loadConfigText(lines.join('\n') + '\n', join(dir, addr + '.toml'));
   if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
   return new Daemon(r.config, silentLogger);

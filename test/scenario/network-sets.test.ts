@@ -16,6 +16,7 @@ import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log';
 import type { ReceivedRoute } from '../../src/rib/engine';
 import { freePort, waitUntil } from '../helpers/net';
+import { ALLOW_ALL_FILTERS } from '../helpers/config';
 
 const A = '127.0.4.1';
 const B = '127.0.4.2';
@@ -45,6 +46,7 @@ function config(dir: string, me: string, as: number, port: number, peer: string,
     // The IPv6 prefixes travel over the IPv4 session with this next hop (never ::).
     `next-hop6 = "2001:db8:ff::${me.split('.')[3]}"`,
     ...extra,
+    ...ALLOW_ALL_FILTERS,
   ];
   const r = loadConfigText(lines.join('\n') + '\n', join(dir, me + '.toml'));
   if (!r.ok) throw new Error(r.errors.map((e) => `${e.line}:${e.column}: ${e.field}: ${e.message}`).join('; '));

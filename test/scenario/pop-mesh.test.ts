@@ -21,6 +21,7 @@ import { silentLogger } from '../../src/log';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/wire/iana';
 import { parseKey } from '../../src/rib/prefix-key';
 import { freePort, waitUntil } from '../helpers/net';
+import { ALLOW_ALL_FILTERS } from '../helpers/config';
 
 const ANYCAST4 = '198.51.100.0/24';
 const ANYCAST6 = '2001:db8:100::/48';
@@ -52,6 +53,7 @@ function config(dir: string, me: { addr: string; as: number }, port: number, nei
     ...neighbors,
   ];
   for (const p of networks) lines.push('[[network]]', `prefix = "${p}"`);
+  lines.push(...ALLOW_ALL_FILTERS);
   const text = lines.join('\n') + '\n';
   const r = loadConfigText(text, join(dir, `${me.addr}.toml`));
   if (!r.ok) throw new Error(r.errors.map((e) => `${e.field}: ${e.message}`).join('; '));

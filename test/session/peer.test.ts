@@ -103,6 +103,12 @@ t.test('both sides active: a collision is resolved and one session comes up', as
   t.same(n.families, [IPV4_UNICAST, IPV6_UNICAST], 'both families');
   t.equal(n.holdTime, 3);
   t.ok(n.as4 && n.routeRefresh && n.extendedMessage, 'capabilities negotiated');
+  // show neighbor timers: what the session armed, due within its interval.
+  const timers = new Map(a.peer.runningTimers().map((x) => [x.name, (x.dueAt - Date.now()) / 1000]));
+  t.ok(timers.has('HoldTimer') && timers.has('KeepaliveTimer'), `hold and keepalive timers running: ${[...timers.keys()].join(', ')}`);
+  t.ok(timers.get('HoldTimer')! > 0 && timers.get('HoldTimer')! <= 3, `HoldTimer due within the hold time: ${timers.get('HoldTimer')}`);
+  t.ok(timers.get('KeepaliveTimer')! > 0 && timers.get('KeepaliveTimer')! <= 1, `KeepaliveTimer within a third of it: ${timers.get('KeepaliveTimer')}`);
+  t.notOk(timers.has('ConnectRetryTimer'), 'no connect retry while Established');
   // Keepalives at a third of the hold time keep it up past two hold times.
   const sentBefore = a.peer.sent.keepalive;
   await new Promise((r) => setTimeout(r, 7000));

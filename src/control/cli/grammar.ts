@@ -15,6 +15,10 @@
  *                      [origin igp | egp | incomplete]
  *   network delete PREFIX | network flush | network show [inet | inet6]
  *   log verbose | log brief
+ *   log updates | no-updates  neighbor PEER | group NAME
+ *   monitor [neighbor PEER | group NAME]
+ *   show health | health NAME recheck
+ *   drain [neighbor PEER | all] | undrain [neighbor PEER | all]
  *
  * Every keyword may be abbreviated to any unambiguous prefix (`s` = show, `sh rib`, `nei X down`);
  * an exact keyword wins over longer ones (`in` is not `inet`). A word with a dot, colon or slash is
@@ -37,14 +41,15 @@ export type OutputKind =
   | 'networks'
   | 'interfaces'
   | 'result'
+  | 'health'
   | 'help';
 
 export interface ParsedCommand {
   /** The control command (commands.ts). */
   cmd: string;
   args: Record<string, unknown>;
-  /** How to print the answer. */
-  output: OutputKind;
+  /** How to print the answer; `monitor`: an endless stream of events (cli/main.ts, monitor-text.ts). */
+  output: OutputKind | 'monitor';
   /** The answer comes in chunks (show rib): print each as it arrives. */
   streamed: boolean;
 }
@@ -67,11 +72,16 @@ commands:
                      [origin igp | egp | incomplete]
   network delete prefix | network flush | network show [inet | inet6]
   log verbose | log brief
+  log updates | no-updates  neighbor peer | group name
+  monitor [neighbor peer | group name]   (UPDATEs and state changes as they happen; Ctrl-C ends)
+  show health | health name recheck
+  drain [neighbor peer | all] | undrain [neighbor peer | all]
 options:
   -s socket  control socket (default /run/tsbgpd/tsbgpd.sock)
   -j         print JSON (keys: src/control/json-schema.md)
   -n         show neighbor addresses instead of descriptions
-Keywords may be abbreviated: tsbgpctl s, tsbgpctl sh rib, tsbgpctl nei 192.0.2.1 down.`;
+Keywords may be abbreviated: tsbgpctl s, tsbgpctl sh rib, tsbgpctl nei 192.0.2.1 down,
+tsbgpctl mon nei 192.0.2.1 -j.`;
 
 /** The keyword `word` abbreviates among `choices`: exact, else the only one it prefixes. */
 export function matchKeyword(word: string, choices: readonly string[]): { match?: string; candidates: string[] } {
@@ -117,7 +127,7 @@ class Words {
 export function parseCommand(words: readonly string[]): ParsedCommand {
   const w = new Words(words);
   if (w.done()) throw new UsageError('missing command (try tsbgpctl help)');
-  const top = keyword(w.next('command'), ['show', 'neighbor', 'network', 'reload', 'log', 'help'], 'command');
+  const top = keyword(w.next('command'), ['show', 'neighbor', 'network', 'reload', 'log', 'help', 'monitor', 'drain', 'undrain', 'health'], 'command');
   switch (top) {
     case 'show':
       return parseShow(w);
@@ -129,9 +139,24 @@ export function parseCommand(words: readonly string[]): ParsedCommand {
       w.end('reload');
       return { cmd: 'reload', args: {}, output: 'result', streamed: false };
     case 'log': {
-      const level = keyword(w.next('log level (verbose or brief)'), ['verbose', 'brief'], 'log level');
+      const level = keyword(w.next('log level (verbose or brief), or updates | no-updates'), ['verbose', 'brief', 'updates', 'no-updates'], 'log argument');
+      if (level === 'updates' || level === 'no-updates') {
+        const args = neighborOrGroup(w, `log ${level}`, true);
+        return { cmd: 'log.updates', args: { ...args, enable: level === 'updates' }, output: 'result', streamed: false };
+      }
       w.end(`log ${level}`);
       return { cmd: 'log.level', args: { level }, output: 'result', streamed: false };
+    }
+    case 'monitor':
+      return { cmd: 'monitor', args: neighborOrGroup(w, 'monitor', false), output: 'monitor', streamed: true };
+    case 'drain':
+    case 'undrain':
+      return { cmd: top, args: drainTarget(w, top), output: 'result', streamed: false };
+    case 'health': {
+      const name = w.next('health check name');
+      keyword(w.next(`health ${name} action (recheck)`), ['recheck'], 'health action');
+      w.end(`health ${name} recheck`);
+      return { cmd: 'health.recheck', args: { name }, output: 'health', streamed: false };
     }
     default:
       return { cmd: '', args: {}, output: 'help', streamed: false };
@@ -140,7 +165,7 @@ export function parseCommand(words: readonly string[]): ParsedCommand {
 
 function parseShow(w: Words): ParsedCommand {
   if (w.done()) return { cmd: 'show.neighbors', args: {}, output: 'summary', streamed: false };
-  const what = keyword(w.next('show'), ['summary', 'neighbor', 'rib', 'sets', 'network', 'interfaces'], 'show argument');
+  const what = keyword(w.next('show'), ['summary', 'neighbor', 'rib', 'sets', 'network', 'interfaces', 'health'], 'show argument');
   switch (what) {
     case 'summary': {
       let output: OutputKind = 'summary';
@@ -157,6 +182,9 @@ function parseShow(w: Words): ParsedCommand {
       return parseShowRib(w);
     case 'network':
       return { cmd: 'show.network', args: familyArg(w, 'show network'), output: 'networks', streamed: false };
+    case 'health':
+      w.end('show health');
+      return { cmd: 'show.health', args: {}, output: 'health', streamed: false };
     case 'sets':
       w.end('show sets');
       return { cmd: 'show.sets', args: {}, output: 'sets', streamed: false };
@@ -354,4 +382,30 @@ function parseNetwork(w: Words): ParsedCommand {
   if (communities.length > 0) args.communities = communities;
   if (large.length > 0) args.large_communities = large;
   return { cmd: 'network.add', args, output: 'result', streamed: false };
+}
+
+/** `neighbor PEER` or `group NAME` (monitor, log updates): nothing else after it. */
+function neighborOrGroup(w: Words, context: string, required: boolean): Record<string, unknown> {
+  if (w.done()) {
+    if (required) throw new UsageError(`${context}: missing neighbor PEER or group NAME`);
+    return {};
+  }
+  const kw = keyword(w.next(context), ['neighbor', 'group'], `${context} argument`);
+  const key = kw === 'group' ? 'group' : 'peer';
+  const value = w.next(kw === 'group' ? 'group name' : 'neighbor after "neighbor"');
+  w.end(`${context} ${kw} ${value}`);
+  return { [key]: value };
+}
+
+/** `drain` / `undrain` [neighbor PEER | all]: no argument is all. */
+function drainTarget(w: Words, context: string): Record<string, unknown> {
+  if (w.done()) return {};
+  const kw = keyword(w.next(context), ['neighbor', 'all'], `${context} argument`);
+  if (kw === 'all') {
+    w.end(`${context} all`);
+    return {};
+  }
+  const peer = w.next('neighbor after "neighbor"');
+  w.end(`${context} neighbor ${peer}`);
+  return { peer };
 }

@@ -6,8 +6,10 @@
  *
  * -s the control socket (default /run/tsbgpd/tsbgpd.sock; the read-only socket refuses commands
  * that change state), -j JSON instead of text (keys: src/control/json-schema.md), -n neighbour
- * addresses instead of descriptions. The commands are bgpctl's (grammar.ts), abbreviations
- * included. Exit status 0 on success; 1 with one line on stderr for a command that is not one,
+ * addresses instead of descriptions (after `monitor ...` too). The commands are bgpctl's
+ * (grammar.ts), abbreviations included. `monitor` prints events as they happen (one line each;
+ * with -j one JSON object per line) until interrupted: Ctrl-C ends it with status 0.
+ * Exit status 0 on success; 1 with one line on stderr for a command that is not one,
  * a socket that cannot be reached (missing, permission denied) or a request the daemon refuses
  * (no such neighbor, read-only socket).
  */
@@ -15,6 +17,8 @@
 import { ControlClient } from '../client';
 import type { RibEntryJson } from '../json-types';
 import { parseCommand, USAGE, UsageError } from './grammar';
+import type { MonitorEventJson } from '../json-types';
+import { formatMonitorEvents, formatMonitorJson } from '../monitor-text';
 import { render, ribPrinter } from './output';
 
 export const DEFAULT_SOCKET = '/run/tsbgpd/tsbgpd.sock';
@@ -56,7 +60,26 @@ export function parseArgv(argv: readonly string[]): CliArgs {
     }
   }
   a.words = argv.slice(i);
+  // -j and -n may also end a monitor line (`tsbgpctl monitor nei 192.0.2.1 -j`). Not other
+  // commands: there they stay words (a reason may end in "-j").
+  let end = a.words.length;
+  while (end > 1 && /^-[jn]+$/.test(a.words[end - 1]!)) end--;
+  if (end < a.words.length && isMonitor(a.words.slice(0, end))) {
+    for (const flags of a.words.slice(end)) {
+      if (flags.includes('j')) a.json = true;
+      if (flags.includes('n')) a.numeric = true;
+    }
+    a.words = a.words.slice(0, end);
+  }
   return a;
+}
+
+function isMonitor(words: readonly string[]): boolean {
+  try {
+    return parseCommand(words).output === 'monitor';
+  } catch {
+    return false;
+  }
 }
 
 export interface CliIo {
@@ -64,6 +87,8 @@ export interface CliIo {
   write(text: string): Promise<void>;
   /** One line to stderr. */
   error(line: string): void;
+  /** Call `stop` when the user interrupts (Ctrl-C, SIGTERM): `monitor` then ends with status 0. */
+  onInterrupt?(stop: () => void): void;
 }
 
 /** Run one tsbgpctl command line; resolves with the exit status. */
@@ -85,7 +110,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const client = new ControlClient(args.socket);
   try {
     await client.connect();
-    if (cmd.streamed) {
+    if (cmd.output === 'monitor') {
+      const print = (events: MonitorEventJson[]) => (args.json ? formatMonitorJson(events) : formatMonitorEvents(events, args));
+      const streaming = client.stream(cmd.cmd, cmd.args, (chunk) => io.write(print(chunk as MonitorEventJson[])));
+      // After an interrupt the connection is closed under it: that rejection is expected.
+      streaming.catch(() => undefined);
+      const interrupted = new Promise<void>((resolve) => io.onInterrupt?.(resolve));
+      await Promise.race([streaming, interrupted]);
+    } else if (cmd.streamed) {
       const printer = ribPrinter(cmd.output, args);
       // The legend waits for the first chunk, so that a refused request prints only its error.
       let begun = false;
@@ -126,6 +158,10 @@ function stdio(): CliIo {
       }),
     error: (line) => {
       process.stderr.write(line.endsWith('\n') ? line : line + '\n');
+    },
+    onInterrupt: (stop) => {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     },
   };
 }

@@ -5,9 +5,9 @@
  * null, '\t') would.
  */
 
-import type { InterfacesJson, MemoryJson, NeighborsJson, NetworksJson, ResultJson, RibEntryJson, RibSummaryJson, SetsJson } from '../json-types';
+import type { HealthJson, InterfacesJson, MemoryJson, NeighborsJson, NetworksJson, ResultJson, RibEntryJson, RibSummaryJson, SetsJson } from '../json-types';
 import { formatNeighbors, formatNeighborTerse, formatSummary, formatSummaryTerse } from './format-neighbor';
-import { formatInterfaces, formatNetworks, formatResult, formatSets } from './format-other';
+import { formatHealth, formatInterfaces, formatNetworks, formatResult, formatSets } from './format-other';
 import { formatRibDetail, formatRibMemory, formatRibRows, formatRibSummary, RIB_LEGEND } from './format-rib';
 import { OutputKind, USAGE } from './grammar';
 
@@ -32,6 +32,7 @@ export const JSON_DOCUMENT_OF: Readonly<Record<Exclude<OutputKind, 'help'>, stri
   networks: 'networks',
   interfaces: 'interfaces',
   result: 'result',
+  health: 'health',
 };
 
 /** The text of a whole (not streamed) answer. */
@@ -65,6 +66,8 @@ export function render(output: OutputKind, result: unknown, o: PrintOptions): st
       return formatInterfaces(result as InterfacesJson);
     case 'result':
       return formatResult(result as ResultJson);
+    case 'health':
+      return formatHealth(result as HealthJson);
   }
 }
 
