@@ -96,6 +96,9 @@ export function tsbgpdConfig(socket: string, holdTime: number, feederAnnounce: '
     `listen = [{ address = ${q(SPEAKER.ipv4)}, port = 179 }]`,
     `hold-time = ${holdTime}`,
     'log-level = "info"',
+    // Accept and re-advertise everything, as BIRD's `import all; export all` and the others: no
+    // filter rules, and no RFC 8212 default deny (which would take an allow rule each way).
+    'ebgp-requires-policy = false',
     '',
     '[control]',
     `socket = ${q(socket)}`,
