@@ -7,7 +7,7 @@
 import { diffConfig } from './config/diff';
 import { formatConfigError } from './config/errors';
 import { loadConfigFile } from './config/load';
-import type { DaemonConfig, NeighborConfig, NetworkConfig } from './config/types';
+import type { DaemonConfig, NeighborConfig } from './config/types';
 import { HealthManager } from './health/manager';
 import { compilePolicy } from './policy/types';
 import type { HealthCheckConfig, HealthState } from './health/types';
@@ -61,10 +61,6 @@ export function peerConfigFrom(n: NeighborConfig, g: DaemonConfig): PeerConfig {
     ...(n.maxPrefixOut !== undefined ? { maxPrefixOut: n.maxPrefixOut } : {}),
   };
 }
-
-/** Defaults of the [global] timings that the configuration may leave out. */
-const DEFAULT_SHUTDOWN_WAIT = 5;
-const DEFAULT_DRAIN_WAIT = 30;
 
 /** Drain of one neighbour (or all): GRACEFUL_SHUTDOWN first, withdrawn after drain-wait. */
 interface Drain {
@@ -128,7 +124,7 @@ export class Daemon {
   // ---- origination: configured + runtime networks, through health checks -------------------------
 
   private healthCheck(name: string): HealthCheckConfig | undefined {
-    return (this.config.healthChecks ?? []).find((c) => c.name === name);
+    return this.config.healthChecks.find((c) => c.name === name);
   }
 
   /**
@@ -138,7 +134,7 @@ export class Daemon {
   effectiveNetworks(): OriginatedNetwork[] {
     if (this.shuttingDown) return [];
     const out: OriginatedNetwork[] = [];
-    for (const n of this.runtimeNetworks.merge(this.config.networks) as (NetworkConfig & { healthCheck?: string })[]) {
+    for (const n of this.runtimeNetworks.merge(this.config.networks)) {
       const name = n.healthCheck;
       if (name === undefined || this.health.isUp(name)) {
         out.push(n);
@@ -180,7 +176,7 @@ export class Daemon {
    * Drain `target` (a neighbour address, or 'all'): our networks are announced with GRACEFUL_SHUTDOWN
    * (and LOCAL_PREF 0 to iBGP) so that traffic moves away, then withdrawn after drain-wait seconds.
    */
-  drain(target: string, waitSeconds = this.config.drainWait ?? DEFAULT_DRAIN_WAIT): Drain {
+  drain(target: string, waitSeconds = this.config.drainWait): Drain {
     this.undrainEntry(target);
     const d: Drain = { state: 'gshut', withdrawAt: Date.now() + waitSeconds * 1000 };
     d.timer = setTimeout(() => {
@@ -258,7 +254,7 @@ export class Daemon {
     await this.control.listen(this.config.control.socket, this.config.control.mode);
     if (this.config.control.restrictedSocket) await this.control.listen(this.config.control.restrictedSocket, 0o666, true);
     if (this.config.metrics) this.metrics = await startMetrics(this, this.config.metrics, this.log.child({ part: 'metrics' }));
-    this.health.apply(this.config.healthChecks ?? []);
+    this.health.apply(this.config.healthChecks);
     this.originate();
     for (const p of this.peers.values()) p.start();
   }
@@ -339,7 +335,7 @@ export class Daemon {
       this.engine.setPolicy(compilePolicy(next.policy));
       done.push(`filters re-applied (${diff.policy.rules ? 'rules' : 'sets'} changed; no session reset)`);
     }
-    const hc = this.health.apply(next.healthChecks ?? []);
+    const hc = this.health.apply(next.healthChecks);
     if (hc.added.length + hc.removed.length + hc.changed.length > 0) {
       done.push(`health checks: ${hc.added.length} added, ${hc.removed.length} removed, ${hc.changed.length} changed`);
     }
@@ -372,17 +368,13 @@ export class Daemon {
    * SIGTERM: withdraw our networks, give the withdrawals `wait` seconds to reach the peers and move
    * traffic, then stop() (Cease / Administrative Shutdown with the Shutdown Communication).
    */
-  async shutdown(reason = 'tsbgpd shutting down', waitSeconds = this.config.shutdownWait ?? DEFAULT_SHUTDOWN_WAIT): Promise<void> {
+  async shutdown(reason = 'tsbgpd shutting down', waitSeconds = this.config.shutdownWait): Promise<void> {
     if (!this.shuttingDown) {
       this.shuttingDown = true;
       this.metrics?.markStopping();
       this.originate();
       this.log.info({ wait: waitSeconds }, 'shutdown: networks withdrawn, waiting before closing sessions');
-      const deadline = Date.now() + waitSeconds * 1000;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-        t.unref();
-      });
+      await new Promise<void>((resolve) => setTimeout(resolve, waitSeconds * 1000).unref());
     }
     await this.stop(reason);
   }

@@ -30,7 +30,7 @@ import type { Peer } from '../session/peer';
 import { ipFromString } from '../wire/addr';
 import { BOGON_ASNS, bogonAsns, bogonPrefixes, BOGONS } from '../policy/builtins';
 import { CeaseSubcode, familyAfi, familySafi, IPV4_UNICAST, IPV6_UNICAST, RouteRefreshSubtype } from '../wire/iana';
-import { familyLabel, formatCommunity, formatLargeCommunity, originName } from './bgp-text';
+import { familyLabel, formatCommunity, formatLargeCommunity, formatTimeframe, originName } from './bgp-text';
 import type { InterfacesJson, NetworkJson, NetworksJson, ResultJson, SetsJson } from './json-types';
 import type { MonitorBus } from './monitor';
 import { neighborView } from './neighbor-view';
@@ -168,7 +168,7 @@ export function networkFromArgs(args: Record<string, unknown>): NetworkConfig {
 function setsJson(d: ControlTarget): SetsJson {
   const since = d.configLoadedAt ?? Date.now();
   const lastSec = Math.max(0, Math.floor((Date.now() - since) / 1000));
-  const last = { last_change: hhmmss(lastSec), last_change_sec: lastSec };
+  const last = { last_change: formatTimeframe(lastSec), last_change_sec: lastSec };
   const prefixCounts = (items: readonly { family: number }[]) => ({
     num_IPv4: items.filter((i) => i.family === IPV4_UNICAST).length,
     num_IPv6: items.filter((i) => i.family === IPV6_UNICAST).length,
@@ -183,11 +183,6 @@ function setsJson(d: ControlTarget): SetsJson {
       ...d.config.policy.communitySets.map((s) => ({ name: s.name, type: 'COMMUNITY', ...last })),
     ],
   };
-}
-
-function hhmmss(sec: number): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(Math.floor(sec / 3600))}:${two(Math.floor((sec % 3600) / 60))}:${two(sec % 60)}`;
 }
 
 /** The handlers of the control socket for a daemon; `log` is the daemon's root logger. */

@@ -53,7 +53,7 @@ function drainsJson(d: OpsTarget): DrainJson[] {
 function healthJson(d: OpsTarget, only?: string): HealthJson {
   const checks = d.health.list().filter((s) => only === undefined || s.name === only);
   const bound = new Map<string, string[]>();
-  for (const n of d.config.networks as { prefix: string; healthCheck?: string }[]) {
+  for (const n of d.config.networks) {
     if (n.healthCheck !== undefined) bound.set(n.healthCheck, [...(bound.get(n.healthCheck) ?? []), n.prefix]);
   }
   return {
@@ -76,7 +76,7 @@ export function opsHandlers(d: OpsTarget): Map<string, Handler> {
     const target = drainTarget(d, args);
     d.drain(target);
     const what = target === 'all' ? 'all neighbors' : `neighbor ${target}`;
-    return ok(`draining ${what}: announcing with GRACEFUL_SHUTDOWN, withdrawing after ${d.config.drainWait ?? 30}s`);
+    return ok(`draining ${what}: announcing with GRACEFUL_SHUTDOWN, withdrawing after ${d.config.drainWait}s`);
   });
   h.set('undrain', (args) => {
     const target = drainTarget(d, args);

@@ -97,6 +97,8 @@ class ExportState {
     readonly target: ExportTarget,
     readonly policy: EnginePeerPolicy | undefined,
     readonly drain: DrainState,
+    /** The next-hop action of a verdict, from the EnginePolicy that made `policy`. */
+    readonly nextHopAction: ((result: PathAttributes) => string | undefined) | undefined,
   ) {
     this.cache = new ExportCache(pool);
     this.decoded = new ExportCache(pool);
@@ -267,7 +269,7 @@ export class RouteEngine {
     r.out?.clear();
     r.out = new AdjRibOut(this.store.pool);
     r.exp?.clear();
-    r.exp = new ExportState(this.store.pool, this.exportTarget(peer), this.outPolicy(peer), r.drain);
+    r.exp = this.exportState(r);
     r.prev = undefined;
     r.packer = new UpdatePacker(n.encode);
     r.prefixesOutCount = 0;
@@ -330,9 +332,7 @@ export class RouteEngine {
     const adj = this.adjIn(r);
     const as4 = peer.negotiated?.as4 ?? true;
     const ebgp = peer.config.remoteAs !== this.opts.localAs;
-    const src = this.importSource(peer, as4, ebgp);
-    const pol = this.inPolicy(r);
-    adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: (family, key, attrs) => this.importPolicy(attrs, family, key, src, pol) }, this.pending);
+    adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: this.importFor(r) }, this.pending);
     this.scheduleFlush();
     const lim = peer.config.maxPrefixIn;
     if (lim !== undefined && this.receivedCount(peer) > lim.limit) {
@@ -433,8 +433,18 @@ export class RouteEngine {
     return r.inPolicy;
   }
 
-  private outPolicy(peer: Peer): EnginePeerPolicy | undefined {
-    return this.policy?.forPeer('out', this.policyPeer(peer));
+  /** How peer r's exports are computed under the current policy and its drain state. */
+  private exportState(r: PeerRib): ExportState {
+    const pol = this.policy;
+    return new ExportState(this.store.pool, this.exportTarget(r.peer), pol?.forPeer('out', this.policyPeer(r.peer)), r.drain, pol?.nextHopAction?.bind(pol));
+  }
+
+  /** Peer r's import: the RFC checks (import.ts), then its import rules. */
+  private importFor(r: PeerRib): (family: FamilyKey, key: PrefixKey, attrs: PathAttributes) => PathAttributes | null {
+    const peer = r.peer;
+    const src = this.importSource(peer, peer.negotiated?.as4 ?? true, peer.config.remoteAs !== this.opts.localAs);
+    const pol = this.inPolicy(r);
+    return (family, key, attrs) => this.importPolicy(attrs, family, key, src, pol);
   }
 
   private policy: EnginePolicy | undefined;
@@ -455,11 +465,8 @@ export class RouteEngine {
     if (!r) return;
     r.inPolicy = undefined;
     if (r.adjIn) {
-      const ebgp = peer.config.remoteAs !== this.opts.localAs;
-      const src = this.importSource(peer, peer.negotiated?.as4 ?? true, ebgp);
-      const pol = this.inPolicy(r);
       this.lastImport = { a: null, family: 0, out: null };
-      r.adjIn.reimport((family, key, attrs) => this.importPolicy(attrs, family, key, src, pol), Math.floor(this.now() / 1000), this.pending);
+      r.adjIn.reimport(this.importFor(r), Math.floor(this.now() / 1000), this.pending);
       this.scheduleFlush();
     }
     this.reapplyExport(r, false, () => undefined);
@@ -596,7 +603,7 @@ export class RouteEngine {
     const out = exportAttributes(f, family, this.exportSource(source), st.target);
     if (out === null || f === a) return out;
     if (st.target.ebgp && f.med !== undefined && f.med !== a.med) out.med = f.med;
-    const nh = this.opts.policy?.nextHopAction?.(f);
+    const nh = st.nextHopAction?.(f);
     if (nh === undefined || nh === 'blackhole') return out;
     const addr = nh === 'self' ? (family === IPV4_UNICAST ? st.target.nextHop4 : st.target.nextHop6) : nh;
     if (addr === undefined || addr.includes(':') !== (family !== IPV4_UNICAST)) return out;
@@ -649,7 +656,7 @@ export class RouteEngine {
     const out = r.out;
     if (!out || !before || !r.peer.negotiated) return;
     r.prev = r.prev === undefined ? before : 'resend';
-    r.exp = new ExportState(this.store.pool, this.exportTarget(r.peer), this.outPolicy(r.peer), r.drain);
+    r.exp = this.exportState(r);
     for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) {
       if (!r.peer.negotiated.families.includes(fam)) continue;
       if (onlyLocal) {

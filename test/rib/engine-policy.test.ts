@@ -258,3 +258,23 @@ t.test('a degraded network: the prepend reaches eBGP only and our network still 
   t.same(e?.communities, [65001 * 65536 + 99], 'with the degrade community');
   t.equal(engine.locRib.best(parseKey('198.51.100.0/24')!)?.source.kind, SourceKind.LOCAL, 'the Loc-RIB best is our own network, not the shorter iBGP path');
 });
+
+t.test('a next hop set by export rules applies when the rules arrive by reload', async (t) => {
+  const engine = new RouteEngine({ localAs: US, routerId: '192.0.2.1' }, [net('198.51.100.0/24')], silentLogger);
+  t.teardown(() => engine.dispose());
+  const ebgp = fakePeer('192.0.2.2', 65002);
+  establish(engine, ebgp);
+  await settle(engine);
+  t.equal(take(ebgp).announced.get('198.51.100.0/24')?.nextHop, '192.0.2.1', 'next hop self before');
+  // The rule tags its result with a next-hop action, as src/policy records `set next-hop`.
+  const tagged = new WeakSet<PathAttributes>();
+  const base = policyOf((dir, _p, _prefix, a) => {
+    if (dir === 'in') return 'same';
+    const r = { ...a, med: 5 };
+    tagged.add(r);
+    return r;
+  });
+  engine.setPolicy({ ...base, forPeer: base.forPeer, nextHopAction: (r) => (tagged.has(r) ? '192.0.2.99' : undefined) });
+  await settle(engine);
+  t.equal(take(ebgp).announced.get('198.51.100.0/24')?.nextHop, '192.0.2.99', "the new policy's next-hop action is used");
+});

@@ -6,6 +6,7 @@
  */
 
 import type { HealthJson, InterfacesJson, NetworksJson, ResultJson, SetsJson } from '../json-types';
+import { formatTimeframe } from '../bgp-text';
 import { finish } from './layout';
 
 export function formatNetworks(r: NetworksJson): string {
@@ -34,22 +35,12 @@ export function formatResult(r: ResultJson): string {
   return finish([...(r.changes ?? []), r.message]);
 }
 
-/** Seconds as bgpctl prints an age: hh:mm:ss, or NdHHhMMm past a day. */
-function age(sec: number): string {
-  const d = Math.floor(sec / 86400);
-  const h = Math.floor((sec % 86400) / 3600);
-  const m = Math.floor((sec % 3600) / 60);
-  const s = Math.floor(sec % 60);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return d > 0 ? `${d}d${two(h)}h${two(m)}m` : `${two(h)}:${two(m)}:${two(s)}`;
-}
-
 /** `show health`: one line per check (state, for how long, consecutive results, last output), then drains. */
 export function formatHealth(r: HealthJson): string {
   const lines = [`${'Check'.padEnd(20)} ${'Type'.padEnd(5)} ${'State'.padEnd(5)} ${'Since'.padStart(10)} ${'Pass/Fail'.padStart(9)} Last`];
   for (const c of r.health) {
     const last = c.last_result === undefined ? '-' : `${c.last_result}${c.last_output ? `: ${c.last_output.split('\n').filter(Boolean).pop() ?? ''}` : ''}`;
-    lines.push(`${c.name.padEnd(20)} ${c.type.padEnd(5)} ${c.state.padEnd(5)} ${age(c.since_seconds).padStart(10)} ${`${c.passes}/${c.failures}`.padStart(9)} ${last}`);
+    lines.push(`${c.name.padEnd(20)} ${c.type.padEnd(5)} ${c.state.padEnd(5)} ${formatTimeframe(c.since_seconds).padStart(10)} ${`${c.passes}/${c.failures}`.padStart(9)} ${last}`);
     if (c.networks && c.networks.length > 0) lines.push(`${''.padEnd(20)} networks: ${c.networks.join(' ')}`);
   }
   if (r.health.length === 0) lines.push('no health checks configured');
