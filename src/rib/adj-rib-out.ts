@@ -2,7 +2,7 @@
  * Adj-RIB-Out (RFC 4271 sec. 3.2) of one peer: for each prefix advertised to it, the Loc-RIB
  * attribute set whose export it got. The set is retained here (refcount), so its id cannot be
  * reused while advertised, and "what did this peer get" is one hash lookup on typed arrays: no
- * object per prefix. Exported attribute objects are computed per attribute set (ExportCache), not
+ * object per prefix. Exports are computed and encoded per attribute set (export-table.ts), not
  * per prefix.
  *
  * A key whose new export could not be sent yet (the peer's queue is full) waits in `dirty` and is
@@ -83,28 +83,27 @@ export class AdjRibOut {
 }
 
 /**
- * Export results per (attribute set, family, source) for one export profile (peers whose rewrite is
- * the same). Cached sets are retained so their ids stay theirs; the cache is dropped when it grows
- * past twice the live sets.
+ * Decoded Loc-RIB attribute sets, for export policies whose verdict depends on the prefix (they are
+ * evaluated per prefix, on one object per set). Cached sets are retained so their ids stay theirs;
+ * the cache is dropped when it grows past twice the live sets.
  */
-export class ExportCache {
-  private map = new Map<number, PathAttributes | null>();
+export class DecodedCache {
+  private map = new Map<number, PathAttributes>();
 
   constructor(private readonly pool: AttrPool) {}
 
-  get(attrs: AttrSetId, family: FamilyKey, source: number, compute: (a: PathAttributes) => PathAttributes | null): PathAttributes | null {
-    const k = (attrs * 2 + (family === IPV4_UNICAST ? 0 : 1)) * 65536 + source;
-    const hit = this.map.get(k);
+  get(attrs: AttrSetId): PathAttributes {
+    const hit = this.map.get(attrs);
     if (hit !== undefined) return hit;
     if (this.map.size > 2 * this.pool.size + 4096) this.clear();
-    const out = compute(this.pool.decode(attrs));
+    const a = this.pool.decode(attrs);
     this.pool.retain(attrs);
-    this.map.set(k, out);
-    return out;
+    this.map.set(attrs, a);
+    return a;
   }
 
   clear(): void {
-    for (const k of this.map.keys()) this.pool.release(Math.floor(Math.floor(k / 65536) / 2));
+    for (const k of this.map.keys()) this.pool.release(k);
     this.map.clear();
   }
 }

@@ -28,8 +28,9 @@ import { NlriList } from '../wire/nlri';
 import type { RouteRefreshMessage } from '../wire/route-refresh';
 import { endOfRib, isEndOfRib, UpdateMessage } from '../wire/update';
 import { AdjRibIn } from './adj-rib-in';
-import { AdjRibOut, ExportCache } from './adj-rib-out';
-import { AttrSetId, NO_ATTRS } from './attr-intern';
+import { AdjRibOut, DecodedCache } from './adj-rib-out';
+import { AttrPool, AttrSetId, NO_ATTRS } from './attr-intern';
+import { ExportTable, MISS, NOT_EXPORTED } from './export-table';
 import { exportAttributes, ExportTarget, RouteSource as ExportSource, usableIpv4NextHop, usableIpv6NextHop } from './export';
 import { checkImport, ImportSource } from './import';
 import { LocRib, BestChangeBatch } from './loc-rib';
@@ -85,27 +86,28 @@ export interface EngineOptions {
  * changes, so that the old one can still say what was sent (reapplyExport sends only differences).
  */
 class ExportState {
-  readonly cache: ExportCache;
   /** Decoded Loc-RIB attribute sets, for prefix-dependent policies evaluated per prefix. */
-  readonly decoded: ExportCache;
-  /** Export of a filter result (prefix-dependent policies), by result identity. */
-  readonly memo = new WeakMap<PathAttributes, PathAttributes | null>();
-  /** GRACEFUL_SHUTDOWN variant of an export, by identity. */
-  readonly gshut = new WeakMap<PathAttributes, PathAttributes>();
+  readonly decoded: DecodedCache;
+  private done = false;
   constructor(
-    pool: ConstructorParameters<typeof ExportCache>[0],
+    pool: AttrPool,
+    /** The encoded exports, shared with the peers of the same export profile. */
+    readonly table: ExportTable,
     readonly target: ExportTarget,
     readonly policy: EnginePeerPolicy | undefined,
     readonly drain: DrainState,
     /** The next-hop action of a verdict, from the EnginePolicy that made `policy`. */
     readonly nextHopAction: ((result: PathAttributes) => string | undefined) | undefined,
+    private readonly release: (t: ExportTable) => void,
   ) {
-    this.cache = new ExportCache(pool);
-    this.decoded = new ExportCache(pool);
+    this.decoded = new DecodedCache(pool);
+    table.users++;
   }
   clear(): void {
-    this.cache.clear();
+    if (this.done) return;
+    this.done = true;
     this.decoded.clear();
+    this.release(this.table);
   }
 }
 
@@ -164,25 +166,13 @@ function gracefulShutdownVariant(a: PathAttributes, ebgp: boolean): PathAttribut
   return out;
 }
 
-const canonicalText = new WeakMap<PathAttributes, string>();
-function textOf(a: PathAttributes): string {
-  let t = canonicalText.get(a);
-  if (t === undefined) canonicalText.set(a, (t = JSON.stringify(a, (_k, v: unknown) => (v instanceof NlriList ? undefined : v))));
-  return t;
-}
-
-/** Same attributes to send (a false "different" only costs a redundant announcement). */
-function sameAttributes(x: PathAttributes, y: PathAttributes): boolean {
-  return x === y || textOf(x) === textOf(y);
-}
-
-/** One peer's share of a batch: announcements grouped by exported attributes, and withdrawals. */
+/** One peer's share of a batch: announcements grouped by export id (of the peer's table), and withdrawals. */
 class OutBatch {
-  readonly announce = new Map<PathAttributes, { ids: AttrSetId[]; keys: PrefixKey[] }>();
+  readonly announce = new Map<number, { ids: AttrSetId[]; keys: PrefixKey[] }>();
   readonly withdraw: PrefixKey[] = [];
 
-  /** Announce `key` with `next` (the export of set `attrs`). */
-  add(key: PrefixKey, next: PathAttributes, attrs: AttrSetId): void {
+  /** Announce `key` with export `next` (the export of set `attrs`). */
+  add(key: PrefixKey, next: number, attrs: AttrSetId): void {
     let g = this.announce.get(next);
     if (!g) this.announce.set(next, (g = { ids: [], keys: [] }));
     g.ids.push(attrs);
@@ -436,8 +426,25 @@ export class RouteEngine {
   /** How peer r's exports are computed under the current policy and its drain state. */
   private exportState(r: PeerRib): ExportState {
     const pol = this.policy;
-    return new ExportState(this.store.pool, this.exportTarget(r.peer), pol?.forPeer('out', this.policyPeer(r.peer)), r.drain, pol?.nextHopAction?.bind(pol));
+    const target = this.exportTarget(r.peer);
+    const out = pol?.forPeer('out', this.policyPeer(r.peer));
+    const ctx = r.peer.negotiated!.encode;
+    // The update group: peers whose export is computed the same way share the encoded exports. A
+    // policy that filters or rewrites is per peer, so such a peer gets a table of its own.
+    const { remoteAs: _remoteAs, ...rewrite } = target;
+    const profile = out === undefined || out.passAll ? JSON.stringify([rewrite, ctx.as4]) : `peer ${++this.tableSerial}`;
+    let table = this.tables.get(profile);
+    if (!table) this.tables.set(profile, (table = new ExportTable(this.store.pool, ctx)));
+    return new ExportState(this.store.pool, table, target, out, r.drain, pol?.nextHopAction?.bind(pol), (t) => {
+      if (--t.users > 0) return;
+      t.reset();
+      if (this.tables.get(profile) === t) this.tables.delete(profile);
+    });
   }
+
+  /** Encoded exports per export profile (update groups), see exportState. */
+  private tables = new Map<string, ExportTable>();
+  private tableSerial = 0;
 
   /** Peer r's import: the RFC checks (import.ts), then its import rules. */
   private importFor(r: PeerRib): (family: FamilyKey, key: PrefixKey, attrs: PathAttributes) => PathAttributes | null {
@@ -558,35 +565,57 @@ export class RouteEngine {
     return false;
   }
 
-  /** The export of a best path to one peer, or null (not sent / withdrawn). */
-  private exported(r: PeerRib, family: FamilyKey, source: number, attrs: AttrSetId, key: PrefixKey, st: ExportState = r.exp!): PathAttributes | null {
-    if (source < 0 || attrs === NO_ATTRS) return null;
+  /** Whether a best path may go to peer r at all (before any rewrite or filter). */
+  private exportable(r: PeerRib, source: number, attrs: AttrSetId, st: ExportState): boolean {
+    if (source < 0 || attrs === NO_ATTRS) return false;
     const local = this.store.sources[source]?.kind === SourceKind.LOCAL;
     const announce = r.peer.config.announce ?? 'all';
-    if (announce === 'none' || (announce === 'self' && !local)) return null;
+    if (announce === 'none' || (announce === 'self' && !local)) return false;
     // Never back to where it came from (it would only be dropped as a loop or be redundant).
-    if (r.adjIn && r.adjIn.source.index === source) return null;
-    if (local && st.drain === 'withdrawn') return null;
+    if (r.adjIn && r.adjIn.source.index === source) return false;
+    return !(local && st.drain === 'withdrawn');
+  }
+
+  /**
+   * The export of a best path to one peer as an id in its export table (the encoded UPDATE
+   * attributes), or NOT_EXPORTED. Computed once per attribute set for the whole update group;
+   * prefix-dependent policies are evaluated per prefix and exported once per distinct result.
+   */
+  private exported(r: PeerRib, family: FamilyKey, source: number, attrs: AttrSetId, key: PrefixKey, st: ExportState = r.exp!): number {
+    if (!this.exportable(r, source, attrs, st)) return NOT_EXPORTED;
+    const t = st.table;
     const pol = st.policy;
-    let out: PathAttributes | null;
+    let id: number;
     if (pol === undefined || pol.passAll || !pol.prefixDependent) {
-      out = st.cache.get(attrs, family, source, (a) => this.exportOne(a, family, source, st, key));
-    } else {
-      // The verdict depends on the prefix: evaluate per prefix, export once per distinct result.
-      const a = st.decoded.get(attrs, family, source, (x) => x)!;
-      const f = pol.evaluate(family, key, a);
-      if (f === null) out = null;
-      else {
-        out = st.memo.get(f) ?? null;
-        if (!st.memo.has(f)) st.memo.set(f, (out = this.exportOne(a, family, source, st, key, f)));
+      id = t.lookup(attrs, family, source);
+      if (id === MISS) {
+        id = t.add(this.exportOne(this.store.pool.decode(attrs), family, source, st, key), family);
+        t.store(attrs, family, source, id);
       }
+    } else {
+      const a = st.decoded.get(attrs);
+      const f = pol.evaluate(family, key, a);
+      if (f === null) return NOT_EXPORTED;
+      let bySource = t.memo.get(f);
+      if (!bySource) t.memo.set(f, (bySource = new Map()));
+      const k = source * 2 + (family === IPV4_UNICAST ? 0 : 1);
+      id = bySource.get(k) ?? MISS;
+      if (id === MISS) bySource.set(k, (id = t.add(this.exportOne(a, family, source, st, key, f), family)));
     }
-    if (out !== null && local && st.drain === 'gshut') {
-      let g = st.gshut.get(out);
-      if (!g) st.gshut.set(out, (g = gracefulShutdownVariant(out, st.target.ebgp)));
-      out = g;
+    if (id >= 0 && st.drain === 'gshut' && this.store.sources[source]?.kind === SourceKind.LOCAL) {
+      let g = t.gshut.get(id);
+      if (g === undefined) t.gshut.set(id, (g = t.add(this.exportObject(r, family, source, attrs, key, st), family)));
+      id = g;
     }
-    return out;
+    return id;
+  }
+
+  /** The export of a best path to one peer as attributes (`show rib out`), or null. Not cached. */
+  private exportObject(r: PeerRib, family: FamilyKey, source: number, attrs: AttrSetId, key: PrefixKey, st: ExportState): PathAttributes | null {
+    if (!this.exportable(r, source, attrs, st)) return null;
+    const out = this.exportOne(this.store.pool.decode(attrs), family, source, st, key);
+    if (out === null || st.drain !== 'gshut' || this.store.sources[source]?.kind !== SourceKind.LOCAL) return out;
+    return gracefulShutdownVariant(out, st.target.ebgp);
   }
 
   /**
@@ -616,7 +645,7 @@ export class RouteEngine {
     for (const r of this.ribs.values()) {
       if (!r.out || !r.peer.negotiated?.families.includes(b.family)) continue;
       const out = r.out;
-      const batch = new OutBatch();
+      const batch = this.newBatch(r);
       for (let i = 0; i < b.length; i++) {
         const key = b.keys[i]!;
         if (out.dirtyCount > 0 && out.get(key) < 0 && (typeof key === 'number' ? out.dirty4.has(key) : out.dirty6.has(key))) continue;
@@ -626,11 +655,18 @@ export class RouteEngine {
     }
   }
 
+  /** A batch for peer r; its export tables may start over now, between batches (export-table.ts). */
+  private newBatch(r: PeerRib): OutBatch {
+    r.exp!.table.maybeReset();
+    if (r.prev !== undefined && r.prev !== 'resend') r.prev.table.maybeReset();
+    return new OutBatch();
+  }
+
   /** Record in `batch` what `key` should now carry for peer r: only differences. */
   private stage(r: PeerRib, batch: OutBatch, family: FamilyKey, key: PrefixKey, source: number, attrs: AttrSetId): void {
     const out = r.out!;
     const next = this.exported(r, family, source, attrs, key);
-    if (next === null) {
+    if (next < 0) {
       if (out.get(key) >= 0) batch.withdraw.push(key);
       return;
     }
@@ -640,7 +676,7 @@ export class RouteEngine {
       if (prev === undefined) return;
       if (prev !== 'resend') {
         const before = this.exported(r, family, source, attrs, key, prev);
-        if (before !== null && sameAttributes(before, next)) return;
+        if (before >= 0 && prev.table.same(before, r.exp!.table, next)) return;
       }
     }
     batch.add(key, next, attrs);
@@ -680,7 +716,8 @@ export class RouteEngine {
       r.withdrawsOut += withdraw.length;
     }
     const lim = r.peer.config.maxPrefixOut;
-    for (const [attrs, g] of announce) {
+    const table = r.exp!.table;
+    for (const [id, g] of announce) {
       if (lim !== undefined && r.prefixesOutCount + g.keys.length > lim.limit) {
         // A leak guard: rather than send more than configured, close the session (RFC 4486 Cease 1).
         r.peer.maxPrefixExceeded('out', family === IPV4_UNICAST ? Afi.IPV4 : Afi.IPV6, Safi.UNICAST, lim.limit, lim.restart);
@@ -690,7 +727,7 @@ export class RouteEngine {
         for (const k of g.keys) out.markDirty(k);
         continue;
       }
-      for (const buf of packer.announce(attrs, g.keys)) {
+      for (const buf of packer.announceRecord(table.record(id), g.keys)) {
         open = r.peer.sendUpdate(buf) && open;
         r.updatesOut++;
       }
@@ -730,7 +767,7 @@ export class RouteEngine {
         if (keys.length >= this.slice) break;
       }
       for (const k of keys) dirty.delete(k as never);
-      const batch = new OutBatch();
+      const batch = this.newBatch(r);
       for (const key of keys) {
         const best = this.locRib.best(key);
         this.stage(r, batch, family, key, best ? best.source.index : -1, best?.attrs ?? NO_ATTRS);
@@ -808,7 +845,7 @@ export class RouteEngine {
   exportFor(peer: Peer, family: FamilyKey, sourceIndex: number, attrs: AttrSetId, key: PrefixKey): PathAttributes | null {
     const r = this.ribs.get(peer);
     if (!r?.exp) return null;
-    return this.exported(r, family, sourceIndex, attrs, key);
+    return this.exportObject(r, family, sourceIndex, attrs, key, r.exp);
   }
 
   private view(route: Route): ReceivedRoute {

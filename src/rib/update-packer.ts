@@ -2,20 +2,19 @@
  * Packs announcements and withdrawals for one peer into as few UPDATEs as fit the negotiated size
  * (4096, or 65535 with RFC 8654 Extended Message).
  *
- * Work is per attribute set: the path attribute bytes of an export attribute object are encoded
- * once and cached, then prefixes sharing that object are appended to UPDATEs straight from their
- * compact keys (no per-prefix objects). IPv4 goes in the NLRI / Withdrawn Routes fields; IPv6 in
+ * Work is per export: the engine hands in an export already encoded (export-table.ts), and the
+ * prefixes sharing it are appended to UPDATEs straight from their compact keys (no per-prefix
+ * objects). IPv4 goes in the NLRI / Withdrawn Routes fields; IPv6 in
  * MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760), put first in the attribute list as RFC 7606 sec. 5.1
  * asks. ADD-PATH (RFC 7911) path identifiers are written when the session negotiated them.
  */
 
 import type { PathAttributes } from '../wire/attributes/types';
-import { encodeAttributeList } from '../wire/attributes/encode';
 import type { CodecContext } from '../wire/context';
 import { maxMessageLength } from '../wire/context';
-import { ipv6FromString } from '../wire/addr';
 import { AttrFlag, AttrType, HEADER_LENGTH, IPV4_UNICAST, IPV6_UNICAST, MessageType } from '../wire/iana';
 import { Writer } from '../wire/writer';
+import { writeExportRecord } from './export-table';
 import type { PrefixKey } from './prefix-key';
 
 /** Bytes a prefix takes in NLRI: [path id] + length + significant address bytes. */
@@ -42,16 +41,8 @@ function writePrefix(w: Writer, key: PrefixKey, addPath: boolean, pathId: number
 
 export class UpdatePacker {
   private readonly max: number;
-  private readonly attrCache = new WeakMap<PathAttributes, Buffer>();
   private readonly w = new Writer(4096);
-  private readonly attrWriter = new Writer(256);
-  /**
-   * Cached attribute bytes live as long as their export object, UPDATE copies only until written:
-   * taken from Node's shared 8 KB Buffer pool, each cached slice would pin a whole slab of
-   * short-lived UPDATE copies (a full table pinned ~170 MB that way). They get slabs of their own.
-   */
-  private arena = Buffer.allocUnsafeSlow(0);
-  private arenaPos = 0;
+  private readonly recordWriter = new Writer(256);
 
   constructor(
     private readonly ctx: CodecContext,
@@ -61,41 +52,30 @@ export class UpdatePacker {
     this.max = maxMessageLength(ctx);
   }
 
-  /** The encoded path attributes of `a` without MP_REACH / MP_UNREACH (cached per object). */
-  private attributeBytes(a: PathAttributes): Buffer {
-    let b = this.attrCache.get(a);
-    if (!b) {
-      const w = this.attrWriter;
-      w.reset();
-      encodeAttributeList(w, { ...a, mpReach: undefined, mpUnreach: undefined, layout: undefined }, this.ctx);
-      b = this.keep(w.view());
-      this.attrCache.set(a, b);
-    }
-    return b;
-  }
-
-  /** A long-lived copy of `bytes`, carved from the packer's own slabs. */
-  private keep(bytes: Uint8Array): Buffer {
-    if (this.arenaPos + bytes.length > this.arena.length) {
-      this.arena = Buffer.allocUnsafeSlow(Math.max(64 * 1024, bytes.length));
-      this.arenaPos = 0;
-    }
-    const b = this.arena.subarray(this.arenaPos, this.arenaPos + bytes.length);
-    b.set(bytes);
-    this.arenaPos += bytes.length;
-    return b;
-  }
-
   /**
    * UPDATEs announcing `keys` (all of one family) with attributes `a` (for IPv6, `a.mpReach.nextHop`
    * holds the next hop; its NLRI are ignored).
    */
   announce(a: PathAttributes, keys: readonly PrefixKey[]): Buffer[] {
     if (keys.length === 0) return [];
+    const w = this.recordWriter;
+    w.reset();
+    if (!writeExportRecord(w, a, typeof keys[0] === 'number' ? IPV4_UNICAST : IPV6_UNICAST, this.ctx)) throw new RangeError('IPv6 announcement without a usable next hop');
+    return this.announceRecord(w.view(), keys);
+  }
+
+  /**
+   * UPDATEs announcing `keys` (all of one family) with an encoded export (export-table.ts: next hops
+   * for MP_REACH_NLRI, then the attribute bytes).
+   */
+  announceRecord(rec: Uint8Array, keys: readonly PrefixKey[]): Buffer[] {
+    if (keys.length === 0) return [];
     const v4 = typeof keys[0] === 'number';
     const family = v4 ? IPV4_UNICAST : IPV6_UNICAST;
     const addPath = this.ctx.addPath.has(family);
-    const attrs = this.attributeBytes(a);
+    const nhLen = rec[0]! + rec[1]!;
+    const attrs = rec.subarray(2 + nhLen);
+    if (!v4 && rec[0] !== 16) throw new RangeError('IPv6 announcement without a usable next hop');
     const out: Buffer[] = [];
     const w = this.w;
     let i = 0;
@@ -106,14 +86,9 @@ export class UpdatePacker {
       const attrLenAt = w.reserveU16();
       let mpLenAt = -1;
       if (!v4) {
-        const nh = a.mpReach?.nextHop;
-        const global = nh ? ipv6FromString(nh) : null;
-        if (!global) throw new RangeError('IPv6 announcement without a usable next hop');
-        const ll = a.mpReach?.linkLocalNextHop ? ipv6FromString(a.mpReach.linkLocalNextHop) : null;
         w.u8(AttrFlag.OPTIONAL | AttrFlag.EXTENDED_LENGTH).u8(AttrType.MP_REACH_NLRI);
         mpLenAt = w.reserveU16();
-        w.u16(2).u8(1).u8(ll ? 32 : 16).bytes(global);
-        if (ll) w.bytes(ll);
+        w.u16(2).u8(1).u8(nhLen).bytes(rec.subarray(2, 2 + nhLen));
         w.u8(0); // reserved
       }
       // Room left for prefixes once the fixed parts and the attributes are counted.

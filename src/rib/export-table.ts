@@ -1,0 +1,191 @@
+/**
+ * Encoded exports of one export profile (an "update group": the peers whose export rewrite, policy
+ * and AS width are the same share one table).
+ *
+ * A best path is sent to a peer as the export of its Loc-RIB attribute set. The export is computed
+ * once per (attribute set, family) for the whole group, encoded straight away, and only the bytes
+ * are kept: the attributes as they go in an UPDATE (without MP_REACH_NLRI) and, for IPv6, the next
+ * hop(s) MP_REACH_NLRI carries. What a key needs is then an integer, the export id, and the packer
+ * copies the record into UPDATEs. Nothing per attribute set lives on the garbage-collected heap:
+ * an attribute object per set per peer (the earlier design) held ~270 MB for one full table and
+ * made every major GC walk it.
+ *
+ * Record layout in the byte arena: [global next-hop length (0 or 16)] [link-local length (0 or 16)]
+ * [global next hop] [link-local next hop] [attribute bytes].
+ *
+ * Ids are valid until `reset()`, which the engine calls only between batches (`maybeReset`): a
+ * table that outgrows the live attribute sets (ids of withdrawn sets pile up) starts over.
+ */
+
+import { ipv6FromString } from '../wire/addr';
+import { encodeAttributeList } from '../wire/attributes/encode';
+import type { PathAttributes } from '../wire/attributes/types';
+import type { CodecContext } from '../wire/context';
+import { FamilyKey, IPV4_UNICAST } from '../wire/iana';
+import { Writer } from '../wire/writer';
+import type { AttrPool, AttrSetId } from './attr-intern';
+
+/** Not sent to the group (filtered, or the rewrite says no). */
+export const NOT_EXPORTED = -1;
+/** Not computed yet. */
+export const MISS = -2;
+
+const SLAB = 256 * 1024;
+
+/** Encode an export attribute object as a record (see the module comment); false if it cannot go. */
+export function writeExportRecord(w: Writer, a: PathAttributes, family: FamilyKey, ctx: CodecContext): boolean {
+  const start = w.pos;
+  if (family === IPV4_UNICAST) w.u8(0).u8(0);
+  else {
+    const global = a.mpReach?.nextHop ? ipv6FromString(a.mpReach.nextHop) : null;
+    if (!global) return false;
+    const ll = a.mpReach?.linkLocalNextHop ? ipv6FromString(a.mpReach.linkLocalNextHop) : null;
+    w.u8(16).u8(ll ? 16 : 0).bytes(global);
+    if (ll) w.bytes(ll);
+  }
+  encodeAttributeList(w, { ...a, mpReach: undefined, mpUnreach: undefined, layout: undefined }, ctx);
+  return w.pos > start;
+}
+
+export class ExportTable {
+  /** Export id per attribute set, per family (index 0: IPv4, 1: IPv6); MISS when not computed. */
+  private slot: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
+  /** The source index the slot was computed for (the export depends on the source's kind). */
+  private src: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
+  private cached = 0;
+  // Records: slab number, offset in it, length.
+  private recSlab = new Uint32Array(1024);
+  private recOff = new Uint32Array(1024);
+  private recLen = new Uint32Array(1024);
+  private records = 0;
+  private slabs: Uint8Array[] = [];
+  private slabPos = SLAB;
+  private readonly w = new Writer(512);
+  /** Export id of a filter result (prefix-dependent policies), per source and family. */
+  memo = new WeakMap<PathAttributes, Map<number, number>>();
+  /** GRACEFUL_SHUTDOWN variant (drain) of an export id. */
+  readonly gshut = new Map<number, number>();
+  /** Export states using this table (the engine drops it at 0). */
+  users = 0;
+
+  constructor(
+    private readonly pool: AttrPool,
+    readonly ctx: CodecContext,
+  ) {}
+
+  /** The cached export id of set `attrs` from `source`, or MISS. */
+  lookup(attrs: AttrSetId, family: FamilyKey, source: number): number {
+    const f = family === IPV4_UNICAST ? 0 : 1;
+    const slot = this.slot[f];
+    if (attrs >= slot.length) return MISS;
+    const id = slot[attrs]!;
+    return id !== MISS && this.src[f][attrs] === source ? id : MISS;
+  }
+
+  /** Remember `id` as the export of set `attrs` from `source` (retains the set while cached). */
+  store(attrs: AttrSetId, family: FamilyKey, source: number, id: number): void {
+    const f = family === IPV4_UNICAST ? 0 : 1;
+    if (attrs >= this.slot[f].length) this.grow(f, attrs + 1);
+    if (this.slot[f][attrs] === MISS) {
+      this.pool.retain(attrs);
+      this.cached++;
+    }
+    this.slot[f][attrs] = id;
+    this.src[f][attrs] = source;
+  }
+
+  private grow(f: 0 | 1, need: number): void {
+    const size = Math.max(need, this.slot[f].length * 2, 1024);
+    const slot = new Int32Array(size).fill(MISS);
+    slot.set(this.slot[f]);
+    const src = new Int32Array(size);
+    src.set(this.src[f]);
+    this.slot[f] = slot;
+    this.src[f] = src;
+  }
+
+  /** Encode `a` (an export, or null) as a record; its id, or NOT_EXPORTED. */
+  add(a: PathAttributes | null, family: FamilyKey): number {
+    if (a === null) return NOT_EXPORTED;
+    const w = this.w;
+    w.reset();
+    if (!writeExportRecord(w, a, family, this.ctx)) return NOT_EXPORTED;
+    const bytes = w.view();
+    if (this.slabPos + bytes.length > SLAB) {
+      this.slabs.push(new Uint8Array(Math.max(SLAB, bytes.length)));
+      this.slabPos = 0;
+    }
+    const id = this.records++;
+    if (id >= this.recSlab.length) {
+      const grow = (x: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> => {
+        const y = new Uint32Array(x.length * 2);
+        y.set(x);
+        return y;
+      };
+      this.recSlab = grow(this.recSlab);
+      this.recOff = grow(this.recOff);
+      this.recLen = grow(this.recLen);
+    }
+    const s = this.slabs.length - 1;
+    this.slabs[s]!.set(bytes, this.slabPos);
+    this.recSlab[id] = s;
+    this.recOff[id] = this.slabPos;
+    this.recLen[id] = bytes.length;
+    this.slabPos += bytes.length;
+    return id;
+  }
+
+  /** The record of export `id` (a view: valid until reset). */
+  record(id: number): Uint8Array {
+    const off = this.recOff[id]!;
+    return this.slabs[this.recSlab[id]!]!.subarray(off, off + this.recLen[id]!);
+  }
+
+  /** Export `id` here and export `other` of table `t` send the same bytes. */
+  same(id: number, t: ExportTable, other: number): boolean {
+    if (t === this && id === other) return true;
+    if (id < 0 || other < 0) return id === other;
+    const n = this.recLen[id]!;
+    if (n !== t.recLen[other]) return false;
+    const a = this.slabs[this.recSlab[id]!]!;
+    const b = t.slabs[t.recSlab[other]!]!;
+    const ao = this.recOff[id]!;
+    const bo = t.recOff[other]!;
+    for (let i = 0; i < n; i++) if (a[ao + i] !== b[bo + i]) return false;
+    return true;
+  }
+
+  /** Start over when the table has outgrown the live attribute sets. Only between batches. */
+  maybeReset(): void {
+    if (this.records > 2 * this.pool.size + 4096) this.reset();
+  }
+
+  /** Forget every export (ids become invalid) and release the cached sets. */
+  reset(): void {
+    for (const f of [0, 1] as const) {
+      const slot = this.slot[f];
+      for (let i = 0; i < slot.length; i++) if (slot[i] !== MISS) this.pool.release(i);
+      this.slot[f] = new Int32Array(0);
+      this.src[f] = new Int32Array(0);
+    }
+    this.cached = 0;
+    this.records = 0;
+    this.slabs = [];
+    this.slabPos = SLAB;
+    this.recSlab = new Uint32Array(1024);
+    this.recOff = new Uint32Array(1024);
+    this.recLen = new Uint32Array(1024);
+    this.memo = new WeakMap();
+    this.gshut.clear();
+  }
+
+  /** Bytes held (records, index), for `show rib memory`. */
+  get bytes(): number {
+    return this.slabs.length * SLAB + this.recSlab.byteLength * 3 + (this.slot[0].byteLength + this.slot[1].byteLength) * 2;
+  }
+
+  /** Cached (attribute set, family) entries. */
+  get size(): number {
+    return this.cached;
+  }
+}
