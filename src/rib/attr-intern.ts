@@ -9,7 +9,7 @@
  *   MP_UNREACH_NLRI, after one byte that records how the bytes were decoded (4-octet AS session,
  *   external peer: RFC 6793 and RFC 7606 sec. 7.5/7.9/7.10 make the same bytes mean different
  *   things). Two UPDATEs that differ only in their prefixes thus share a set. The bytes live back
- *   to back in one arena buffer, found through an open-addressing table of FNV-1a hashes;
+ *   to back in 1 MB slabs of one arena, found through an open-addressing table of FNV-1a hashes;
  * - a summary of what best-path selection reads (origin, LOCAL_PREF, MED, length and neighbour AS
  *   of the effective AS path, ORIGINATOR_ID, CLUSTER_LIST length, next hops, how often our AS
  *   occurs).
@@ -67,6 +67,13 @@ const HAS_LOCAL_PREF = 0x100;
 const HAS_MED = 0x200;
 const HAS_ORIGINATOR_ID = 0x400;
 
+/** Bytes per slab of the byte arena (a set is at most 64 KB). */
+const SLAB = 1 << 20;
+/** A slab with this many bytes freed has its live sets moved to the tail. */
+const SPARSE = (SLAB * 3) / 4;
+/** Releases between two slab moves. */
+const EVACUATE_EVERY = 512;
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -86,11 +93,22 @@ export interface AttrPoolStats {
 
 export class AttrPool {
   readonly localAs: number;
-  // The bytes of every set, back to back; a set's bytes start with the context byte.
-  private arena = Buffer.allocUnsafe(1 << 16);
-  private arenaUsed = 0;
-  /** Bytes of freed sets still in the arena (reclaimed by compaction). */
-  private garbage = 0;
+  /**
+   * The bytes of every set, back to back in 1 MB slabs; a set's bytes start with the context byte
+   * and its offset is slab * SLAB + position. New sets go at the end of the tail slab (`arena`).
+   * A slab whose sets are all freed is dropped; one mostly freed has its few live sets moved to
+   * the tail, one slab at a time, so reclaiming never copies the whole pool in one go.
+   */
+  private slabs: (Buffer | null)[] = [];
+  private slabGarbage: number[] = [];
+  private slabLive: number[] = [];
+  private freeSlabs: number[] = [];
+  private tail = -1;
+  private arena = Buffer.alloc(0);
+  private arenaUsed = SLAB;
+  /** Mostly freed slabs waiting to have their live sets moved. */
+  private sparse: number[] = [];
+  private releasesSinceEvacuation = 0;
   private offsetCol = new Uint32Array(0);
   /** Byte length per set; 0 marks a free id. */
   private lengthCol = new Uint32Array(0);
@@ -178,13 +196,52 @@ export class AttrPool {
     this.totalRefs--;
     if (--this.rec[id * STRIDE + S_REFS]! > 0) return;
     this.unhash(id);
-    this.garbage += this.lengthCol[id]!;
+    const slab = Math.floor(this.offsetCol[id]! / SLAB);
+    const was = this.slabGarbage[slab]!;
+    this.slabGarbage[slab] = was + this.lengthCol[id]!;
     this.lengthCol[id] = 0;
     this.nextHop4[id] = undefined;
     this.nextHop6[id] = undefined;
     this.free.push(id);
     this.live--;
-    if (this.garbage > 1 << 20 && this.garbage * 2 > this.arenaUsed) this.compact();
+    if (slab !== this.tail) {
+      if (--this.slabLive[slab]! === 0) this.dropSlab(slab);
+      else if (was < SPARSE && this.slabGarbage[slab]! >= SPARSE) this.sparse.push(slab);
+    } else this.slabLive[slab]!--;
+    // At most one slab moved per EVACUATE_EVERY releases: the cost of a mass withdrawal is spread.
+    if (this.sparse.length > 0 && ++this.releasesSinceEvacuation >= EVACUATE_EVERY) this.evacuate();
+  }
+
+  private dropSlab(slab: number): void {
+    this.slabs[slab] = null;
+    this.slabGarbage[slab] = 0;
+    this.slabLive[slab] = 0;
+    this.freeSlabs.push(slab);
+  }
+
+  /** Move the live sets of one mostly freed slab to the tail and drop it. */
+  private evacuate(): void {
+    this.releasesSinceEvacuation = 0;
+    let slab = -1;
+    while (this.sparse.length > 0 && slab < 0) {
+      const s = this.sparse.pop()!;
+      if (this.slabs[s] !== null && s !== this.tail && this.slabGarbage[s]! >= SPARSE) slab = s;
+    }
+    if (slab < 0) return;
+    const from = this.slabs[slab]!;
+    const lo = slab * SLAB;
+    const hi = lo + SLAB;
+    for (let id = 0; id < this.highWater; id++) {
+      const off = this.offsetCol[id]!;
+      const len = this.lengthCol[id]!;
+      if (len === 0 || off < lo || off >= hi) continue;
+      this.reserve(len);
+      from.copy(this.arena, this.arenaUsed, off - lo, off - lo + len);
+      this.offsetCol[id] = this.tail * SLAB + this.arenaUsed;
+      this.arenaUsed += len;
+      this.slabLive[this.tail]!++;
+    }
+    this.dropSlab(slab);
   }
 
   refCount(id: AttrSetId): number {
@@ -212,7 +269,8 @@ export class AttrPool {
 
   /** The set was decoded on (or built for) a 4-octet AS session. */
   isAs4(id: AttrSetId): boolean {
-    return (this.arena[this.offsetCol[id]!]! & KEY_AS4) !== 0;
+    const off = this.offsetCol[id]!;
+    return (this.slabs[Math.floor(off / SLAB)]![off % SLAB]! & KEY_AS4) !== 0;
   }
 
   origin(id: AttrSetId): number {
@@ -274,22 +332,30 @@ export class AttrPool {
 
   stats(): AttrPoolStats {
     const columns = this.offsetCol.length * (4 * 2 + STRIDE * 4 + 8 * 2);
-    return { sets: this.live, references: this.totalRefs, bytes: this.arena.length + this.slots.byteLength + columns };
+    return { sets: this.live, references: this.totalRefs, bytes: this.slabs.reduce((n, b) => n + (b?.length ?? 0), 0) + this.slots.byteLength + columns };
   }
 
   private storedCopy(id: AttrSetId): Buffer {
     if (!this.isLive(id)) throw new RangeError(`attribute set ${id} is not in the pool`);
     const off = this.offsetCol[id]!;
-    // A copy: decoded values are views of their buffer, and the arena moves when it grows.
-    return Buffer.from(this.arena.subarray(off, off + this.lengthCol[id]!));
+    const pos = off % SLAB;
+    // A copy: decoded values are views of their buffer, and a set's bytes move when its slab is reclaimed.
+    return Buffer.from(this.slabs[Math.floor(off / SLAB)]!.subarray(pos, pos + this.lengthCol[id]!));
   }
 
-  /** Room for n more bytes at the arena's end. */
+  /** Room for n more bytes at the tail slab's end (a new tail slab if they do not fit). */
   private reserve(n: number): void {
-    if (this.arenaUsed + n <= this.arena.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.arenaUsed + n, Math.ceil(this.arena.length * 1.5)));
-    this.arena.copy(next, 0, 0, this.arenaUsed);
-    this.arena = next;
+    if (this.arenaUsed + n <= SLAB) return;
+    if (n > SLAB) throw new RangeError(`attribute set of ${n} bytes`);
+    if (this.tail >= 0 && this.slabLive[this.tail] === 0) this.dropSlab(this.tail);
+    else if (this.tail >= 0 && this.slabGarbage[this.tail]! >= SPARSE) this.sparse.push(this.tail);
+    const slab = this.freeSlabs.length > 0 ? this.freeSlabs.pop()! : this.slabs.length;
+    this.arena = Buffer.allocUnsafeSlow(SLAB);
+    this.slabs[slab] = this.arena;
+    this.slabGarbage[slab] = 0;
+    this.slabLive[slab] = 0;
+    this.tail = slab;
+    this.arenaUsed = 0;
   }
 
   /**
@@ -366,8 +432,10 @@ export class AttrPool {
       const id = s - 1;
       if (this.rec[id * STRIDE + S_HASH] !== h || this.lengthCol[id] !== n) continue;
       const off = this.offsetCol[id]!;
+      const stored = this.slabs[Math.floor(off / SLAB)]!;
+      const pos = off % SLAB;
       let j = 0;
-      while (j < n && arena[off + j] === arena[at + j]) j++;
+      while (j < n && stored[pos + j] === arena[at + j]) j++;
       if (j === n) {
         this.rec[id * STRIDE + S_REFS]!++;
         this.totalRefs++;
@@ -377,7 +445,8 @@ export class AttrPool {
     const id = this.free.length > 0 ? this.free.pop()! : this.highWater++;
     if (id >= this.offsetCol.length) this.grow(id + 1);
     this.arenaUsed += n;
-    this.offsetCol[id] = at;
+    this.offsetCol[id] = this.tail * SLAB + at;
+    this.slabLive[this.tail]!++;
     this.lengthCol[id] = n;
     this.rec[id * STRIDE + S_HASH] = h;
     slots[i] = id + 1;
@@ -454,24 +523,6 @@ export class AttrPool {
     }
     this.slots = slots;
     this.slotMask = mask;
-  }
-
-  /** Rewrite the arena without the bytes of freed sets. */
-  private compact(): void {
-    const size = this.arenaUsed - this.garbage;
-    const next = Buffer.allocUnsafe(Math.max(1 << 16, Math.ceil(size * 1.25)));
-    let o = 0;
-    for (let id = 0; id < this.highWater; id++) {
-      const len = this.lengthCol[id]!;
-      if (len === 0) continue;
-      const off = this.offsetCol[id]!;
-      this.arena.copy(next, o, off, off + len);
-      this.offsetCol[id] = o;
-      o += len;
-    }
-    this.arena = next;
-    this.arenaUsed = o;
-    this.garbage = 0;
   }
 
   private grow(min: number): void {

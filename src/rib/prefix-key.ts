@@ -169,61 +169,77 @@ export interface PrefixIndex<K extends PrefixKey> {
 
 const EMPTY_SLOT = -1;
 
+/** Segments of a V4Index: the top bits of a key's hash pick one. */
+const SEGMENT_BITS = 6;
+const SEGMENTS = 1 << SEGMENT_BITS;
+
 /**
  * Linear-probing hash table from IPv4 keys to rows, kept under 60% full, with backward-shift
  * deletion so that there are no tombstones and lookups never slow down with churn. 12 bytes per
  * slot: 1M prefixes fit in 2^21 slots, 25 MB, none of it on the garbage-collected heap.
+ *
+ * The table is 64 independent segments (the top 6 bits of the hash pick one), each growing on its
+ * own: growing rehashes 1/64 of the entries, so a table on its way to a million prefixes never
+ * holds up the event loop for the ~100 ms a whole rehash takes.
  */
 export class V4Index implements PrefixIndex<V4Key> {
-  private keys: Float64Array;
-  private rows: Int32Array;
-  private mask: number;
+  private keys: Float64Array[] = [];
+  private rows: Int32Array[] = [];
+  private masks = new Int32Array(SEGMENTS);
+  private counts = new Int32Array(SEGMENTS);
   private count = 0;
 
   constructor(initialSlots = 1024) {
     let cap = 16;
-    while (cap < initialSlots) cap *= 2;
-    this.keys = new Float64Array(cap).fill(EMPTY_SLOT);
-    this.rows = new Int32Array(cap);
-    this.mask = cap - 1;
+    while (cap * SEGMENTS < initialSlots) cap *= 2;
+    for (let s = 0; s < SEGMENTS; s++) {
+      this.keys.push(new Float64Array(cap).fill(EMPTY_SLOT));
+      this.rows.push(new Int32Array(cap));
+      this.masks[s] = cap - 1;
+    }
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Home slot: a murmur3-style finalizer over the two halves of the key. */
-  private home(key: number): number {
+  /** A murmur3-style finalizer over the two halves of the key: top bits segment, low bits slot. */
+  private hash(key: number): number {
     const hi = (key / TWO_32) | 0;
     let h = (key >>> 0) ^ Math.imul(hi, 0x9e3779b1);
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) & this.mask;
+    return (h ^ (h >>> 16)) >>> 0;
   }
 
   get(key: V4Key): number {
-    const keys = this.keys;
-    const mask = this.mask;
-    for (let i = this.home(key); ; i = (i + 1) & mask) {
+    const h = this.hash(key);
+    const s = h >>> (32 - SEGMENT_BITS);
+    const keys = this.keys[s]!;
+    const mask = this.masks[s]!;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const k = keys[i]!;
-      if (k === key) return this.rows[i]!;
+      if (k === key) return this.rows[s]![i]!;
       if (k === EMPTY_SLOT) return -1;
     }
   }
 
   set(key: V4Key, row: number): void {
-    if ((this.count + 1) * 5 > (this.mask + 1) * 3) this.grow();
-    const keys = this.keys;
-    const mask = this.mask;
-    for (let i = this.home(key); ; i = (i + 1) & mask) {
+    const h = this.hash(key);
+    const s = h >>> (32 - SEGMENT_BITS);
+    if ((this.counts[s]! + 1) * 5 > (this.masks[s]! + 1) * 3) this.grow(s);
+    const keys = this.keys[s]!;
+    const mask = this.masks[s]!;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const k = keys[i]!;
       if (k === key) {
-        this.rows[i] = row;
+        this.rows[s]![i] = row;
         return;
       }
       if (k === EMPTY_SLOT) {
         keys[i] = key;
-        this.rows[i] = row;
+        this.rows[s]![i] = row;
+        this.counts[s]++;
         this.count++;
         return;
       }
@@ -231,10 +247,12 @@ export class V4Index implements PrefixIndex<V4Key> {
   }
 
   delete(key: V4Key): boolean {
-    const keys = this.keys;
-    const rows = this.rows;
-    const mask = this.mask;
-    let i = this.home(key);
+    const h0 = this.hash(key);
+    const s = h0 >>> (32 - SEGMENT_BITS);
+    const keys = this.keys[s]!;
+    const rows = this.rows[s]!;
+    const mask = this.masks[s]!;
+    let i = h0 & mask;
     for (; ; i = (i + 1) & mask) {
       const k = keys[i]!;
       if (k === key) break;
@@ -243,7 +261,7 @@ export class V4Index implements PrefixIndex<V4Key> {
     // Backward shift: move later entries of the probe run into the hole when their home slot does
     // not lie cyclically in (hole, their slot].
     for (let j = (i + 1) & mask; keys[j] !== EMPTY_SLOT; j = (j + 1) & mask) {
-      const h = this.home(keys[j]!);
+      const h = this.hash(keys[j]!) & mask;
       const stays = i <= j ? i < h && h <= j : i < h || h <= j;
       if (stays) continue;
       keys[i] = keys[j]!;
@@ -251,42 +269,46 @@ export class V4Index implements PrefixIndex<V4Key> {
       i = j;
     }
     keys[i] = EMPTY_SLOT;
+    this.counts[s]--;
     this.count--;
     return true;
   }
 
   clear(): void {
-    this.keys.fill(EMPTY_SLOT);
+    for (const k of this.keys) k.fill(EMPTY_SLOT);
+    this.counts.fill(0);
     this.count = 0;
   }
 
   forEachKey(fn: (key: V4Key) => void): void {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY_SLOT) fn(keys[i]!);
+    for (const keys of this.keys) for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY_SLOT) fn(keys[i]!);
   }
 
-  private grow(): void {
-    const oldKeys = this.keys;
-    const oldRows = this.rows;
+  private grow(s: number): void {
+    const oldKeys = this.keys[s]!;
+    const oldRows = this.rows[s]!;
     const cap = oldKeys.length * 2;
-    this.keys = new Float64Array(cap).fill(EMPTY_SLOT);
-    this.rows = new Int32Array(cap);
-    this.mask = cap - 1;
-    const keys = this.keys;
-    const mask = this.mask;
-    for (let s = 0; s < oldKeys.length; s++) {
-      const key = oldKeys[s]!;
+    const keys = new Float64Array(cap).fill(EMPTY_SLOT);
+    const rows = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < oldKeys.length; j++) {
+      const key = oldKeys[j]!;
       if (key === EMPTY_SLOT) continue;
-      let i = this.home(key);
+      let i = this.hash(key) & mask;
       while (keys[i] !== EMPTY_SLOT) i = (i + 1) & mask;
       keys[i] = key;
-      this.rows[i] = oldRows[s]!;
+      rows[i] = oldRows[j]!;
     }
+    this.keys[s] = keys;
+    this.rows[s] = rows;
+    this.masks[s] = mask;
   }
 
   /** Bytes held by the table (for `show rib memory`). */
   get bytes(): number {
-    return this.keys.byteLength + this.rows.byteLength;
+    let n = 0;
+    for (let s = 0; s < SEGMENTS; s++) n += this.keys[s]!.byteLength + this.rows[s]!.byteLength;
+    return n;
   }
 }
 

@@ -83,8 +83,13 @@ export class Connection {
   private readonly reportedClose: { done: boolean } = { done: false };
   lastRead = 0;
   lastWrite = 0;
-  /** Messages delivered per data event before yielding, so one connection cannot hog the loop. */
+  /**
+   * Messages, and bytes of them, delivered per turn of the event loop before yielding, so one
+   * connection cannot hog the loop. The byte budget is what bounds a turn's work: a 4 KB UPDATE
+   * may withdraw a thousand prefixes where an announcement carries a few.
+   */
   private static readonly BATCH = 512;
+  private static readonly BATCH_BYTES = 32 * 1024;
 
   constructor(
     readonly socket: Socket,
@@ -194,6 +199,7 @@ export class Connection {
   /** Deliver framed messages in batches; past a batch, pause the socket and continue on the next tick. */
   private drainFrames(): void {
     let n = 0;
+    let bytes = 0;
     for (;;) {
       if (this.closed) return;
       let type = 0;
@@ -201,6 +207,7 @@ export class Connection {
         const f = this.framer.next();
         if (!f) break;
         type = f.type;
+        bytes += f.raw.length;
         const msg = decodeMessage(f, this.decodeCtx);
         bump(this.received, f.type);
         this.events.onMessage(msg, f.raw);
@@ -216,7 +223,7 @@ export class Connection {
         }
         throw e;
       }
-      if (++n >= Connection.BATCH) {
+      if (++n >= Connection.BATCH || bytes >= Connection.BATCH_BYTES) {
         if (!this.paused) {
           this.paused = true;
           this.socket.pause();
