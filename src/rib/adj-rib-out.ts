@@ -74,7 +74,7 @@ export class AdjRibOut {
     const ids: number[] = [];
     this.v4.forEachKey((k) => ids.push(this.v4.get(k)));
     this.v6.forEachKey((k) => ids.push(this.v6.get(k)));
-    for (const id of ids) this.pool.release(id);
+    this.pool.releaseAll(ids);
     this.v4.clear();
     this.v6.clear();
     this.dirty4.clear();

@@ -166,6 +166,27 @@ function gracefulShutdownVariant(a: PathAttributes, ebgp: boolean): PathAttribut
   return out;
 }
 
+/**
+ * Chunk sizes that keep a chunk's work near a quarter of a slice: a chunk is not interrupted, and
+ * the same 2048 prefixes that take 3 ms once the code is optimised take 20 ms at start-up (cold
+ * code, tables growing), which would hold keepalives and the control socket up for that long.
+ */
+class Pacer {
+  size: number;
+  constructor(
+    private readonly max: number,
+    private readonly targetMs: number,
+  ) {
+    this.size = Math.min(max, 128);
+  }
+  /** Record that a chunk of `n` took `ms`. */
+  took(n: number, ms: number): void {
+    if (n < this.size) return;
+    if (ms < this.targetMs / 2) this.size = Math.min(this.max, this.size * 2);
+    else if (ms > this.targetMs) this.size = Math.max(Math.min(this.max, 32), this.size >>> 1);
+  }
+}
+
 /** One peer's share of a batch: announcements grouped by export id (of the peer's table), and withdrawals. */
 class OutBatch {
   readonly announce = new Map<number, { ids: AttrSetId[]; keys: PrefixKey[] }>();
@@ -188,6 +209,8 @@ export class RouteEngine {
   private pending = new ChangedKeys();
   private flushScheduled = false;
   private readonly slice: number;
+  private readonly decidePace: Pacer;
+  private readonly drainPace: Pacer;
   private readonly sliceMs: number;
   private networks: readonly OriginatedNetwork[] = [];
   /** Best-path computations run (metrics). */
@@ -208,6 +231,8 @@ export class RouteEngine {
   ) {
     this.slice = opts.sliceSize ?? 2048;
     this.sliceMs = opts.sliceMs ?? 8;
+    this.decidePace = new Pacer(this.slice, this.sliceMs / 4);
+    this.drainPace = new Pacer(this.slice, this.sliceMs / 4);
     this.store = new RouteStore({ localAs: opts.localAs });
     this.locRib = new LocRib(this.store, { alwaysCompareMed: opts.alwaysCompareMed ?? false });
     this.local = AdjRibIn.create(this.store, { kind: SourceKind.LOCAL, name: 'local' });
@@ -504,29 +529,50 @@ export class RouteEngine {
   /** Decide the changed prefixes, in chunks, for at most sliceMs per turn of the event loop. */
   private flush(): void {
     this.flushScheduled = false;
-    const p = this.pending;
-    if (p.size === 0) {
+    if (this.waiting === 0) {
       this.pendingSince = 0;
       return;
     }
     const deadline = performance.now() + this.sliceMs;
     do this.decideChunk();
-    while (p.size > 0 && performance.now() < deadline);
-    if (p.size > 0) this.scheduleFlush();
+    while (this.waiting > 0 && performance.now() < deadline);
+    if (this.waiting > 0) this.scheduleFlush();
+  }
+
+  /**
+   * Changes being decided, taken whole from `pending` (new changes collect there meanwhile) and
+   * consumed from decidedTo4/6 on: taking a chunk off the front of one big array would move the
+   * rest each time (a session down queues a million keys).
+   */
+  private deciding = new ChangedKeys();
+  private decidedTo4 = 0;
+  private decidedTo6 = 0;
+
+  /** Changed keys not decided yet. */
+  private get waiting(): number {
+    return this.pending.size + this.deciding.ipv4.length - this.decidedTo4 + this.deciding.ipv6.length - this.decidedTo6;
   }
 
   private decideChunk(): void {
-    const p = this.pending;
+    let d = this.deciding;
+    if (this.decidedTo4 === d.ipv4.length && this.decidedTo6 === d.ipv6.length) {
+      this.deciding = d = this.pending;
+      this.pending = new ChangedKeys();
+      this.decidedTo4 = this.decidedTo6 = 0;
+    }
     const chunk = new ChangedKeys();
-    const take4 = Math.min(p.ipv4.length, this.slice);
-    const take6 = Math.min(p.ipv6.length, this.slice - take4);
-    chunk.ipv4 = p.ipv4.splice(0, take4);
-    chunk.ipv6 = p.ipv6.splice(0, take6);
+    const size = this.decidePace.size;
+    const take4 = Math.min(d.ipv4.length - this.decidedTo4, size);
+    const take6 = Math.min(d.ipv6.length - this.decidedTo6, size - take4);
+    chunk.ipv4 = d.ipv4.slice(this.decidedTo4, (this.decidedTo4 += take4));
+    chunk.ipv6 = d.ipv6.slice(this.decidedTo6, (this.decidedTo6 += take6));
     this.decisions += chunk.size;
+    const started = performance.now();
     this.locRib.update(chunk);
+    this.decidePace.took(chunk.size, performance.now() - started);
     const since = this.pendingSince;
     // What is left waiting is at most as old as what was just decided.
-    if (p.size === 0) this.pendingSince = 0;
+    if (this.waiting === 0) this.pendingSince = 0;
     if (this.onDecided && since > 0) this.onDecided(chunk.size, (performance.now() - since) / 1000);
   }
 
@@ -761,10 +807,11 @@ export class RouteEngine {
   private drainChunk(r: PeerRib, out: AdjRibOut): void {
     for (const [family, dirty] of [[IPV4_UNICAST, out.dirty4], [IPV6_UNICAST, out.dirty6]] as const) {
       if (dirty.size === 0) continue;
+      const started = performance.now();
       const keys: PrefixKey[] = [];
       for (const k of dirty) {
         keys.push(k);
-        if (keys.length >= this.slice) break;
+        if (keys.length >= this.drainPace.size) break;
       }
       for (const k of keys) dirty.delete(k as never);
       const batch = this.newBatch(r);
@@ -773,6 +820,7 @@ export class RouteEngine {
         this.stage(r, batch, family, key, best ? best.source.index : -1, best?.attrs ?? NO_ATTRS);
       }
       this.send(r, family, batch);
+      this.drainPace.took(keys.length, performance.now() - started);
       break;
     }
   }
@@ -910,7 +958,7 @@ export class RouteEngine {
 
   /** True when no decision or export work is waiting (tests, benchmarks). */
   get idle(): boolean {
-    if (this.pending.size > 0 || this.flushScheduled) return false;
+    if (this.waiting > 0 || this.flushScheduled || this.store.pool.releasing > 0) return false;
     for (const r of this.ribs.values()) if (r.draining || (r.out && r.out.dirtyCount > 0)) return false;
     return true;
   }

@@ -162,12 +162,15 @@ export class ExportTable {
 
   /** Forget every export (ids become invalid) and release the cached sets. */
   reset(): void {
+    const ids = new Int32Array(this.cached);
+    let n = 0;
     for (const f of [0, 1] as const) {
       const slot = this.slot[f];
-      for (let i = 0; i < slot.length; i++) if (slot[i] !== MISS) this.pool.release(i);
+      for (let i = 0; i < slot.length; i++) if (slot[i] !== MISS) ids[n++] = i;
       this.slot[f] = new Int32Array(0);
       this.src[f] = new Int32Array(0);
     }
+    this.pool.releaseAll(ids);
     this.cached = 0;
     this.records = 0;
     this.slabs = [];

@@ -86,10 +86,12 @@ export class Connection {
   /**
    * Messages, and bytes of them, delivered per turn of the event loop before yielding, so one
    * connection cannot hog the loop. The byte budget is what bounds a turn's work: a 4 KB UPDATE
-   * may withdraw a thousand prefixes where an announcement carries a few.
+   * may withdraw a thousand prefixes where an announcement carries a few; the time budget covers
+   * cold code at start-up, when the same bytes take several times as long.
    */
   private static readonly BATCH = 512;
   private static readonly BATCH_BYTES = 32 * 1024;
+  private static readonly BATCH_MS = 4;
 
   constructor(
     readonly socket: Socket,
@@ -200,6 +202,7 @@ export class Connection {
   private drainFrames(): void {
     let n = 0;
     let bytes = 0;
+    const started = performance.now();
     for (;;) {
       if (this.closed) return;
       let type = 0;
@@ -223,7 +226,7 @@ export class Connection {
         }
         throw e;
       }
-      if (++n >= Connection.BATCH || bytes >= Connection.BATCH_BYTES) {
+      if (++n >= Connection.BATCH || bytes >= Connection.BATCH_BYTES || ((n & 15) === 0 && performance.now() - started > Connection.BATCH_MS)) {
         if (!this.paused) {
           this.paused = true;
           this.socket.pause();
