@@ -312,37 +312,171 @@ export class V4Index implements PrefixIndex<V4Key> {
   }
 }
 
-/** IPv6 keys are strings already, so a Map does well (their hash is cached in the string). */
+/** 32-bit mix of an IPv6 key's four address words and its length (murmur3-style finalizer). */
+function hashV6(w0: number, w1: number, w2: number, w3: number, len: number): number {
+  let h = Math.imul(w0 ^ len, 0x9e3779b1);
+  h = Math.imul(h ^ w1 ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ w2 ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ w3 ^ (h >>> 16), 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+// An IPv6 slot: four address words, then the prefix length + 1 (0: empty slot).
+const V6_SLOT = 5;
+
+/**
+ * The IPv6 counterpart of V4Index: keys stored as their address words and length in typed arrays
+ * (20 bytes + a 4-byte row per slot, nothing on the garbage-collected heap), 64 segments, linear
+ * probing under 60% full, backward-shift deletion. A Map from the 17-character key strings cost a
+ * string and a hash-map entry per prefix per table, and measured ~3x slower per lookup.
+ */
 export class V6Index implements PrefixIndex<V6Key> {
-  private map = new Map<V6Key, number>();
+  private keys: Int32Array[] = [];
+  private rows: Int32Array[] = [];
+  private masks = new Int32Array(SEGMENTS);
+  private counts = new Int32Array(SEGMENTS);
+  private count = 0;
+  // The words of the key last loaded.
+  private w0 = 0;
+  private w1 = 0;
+  private w2 = 0;
+  private w3 = 0;
+  private len = 0;
+
+  constructor() {
+    for (let s = 0; s < SEGMENTS; s++) {
+      this.keys.push(new Int32Array(8 * V6_SLOT));
+      this.rows.push(new Int32Array(8));
+      this.masks[s] = 7;
+    }
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.count;
+  }
+
+  /** Split `key` into words; returns its hash. */
+  private load(key: V6Key): number {
+    this.w0 = (key.charCodeAt(0) << 24) | (key.charCodeAt(1) << 16) | (key.charCodeAt(2) << 8) | key.charCodeAt(3);
+    this.w1 = (key.charCodeAt(4) << 24) | (key.charCodeAt(5) << 16) | (key.charCodeAt(6) << 8) | key.charCodeAt(7);
+    this.w2 = (key.charCodeAt(8) << 24) | (key.charCodeAt(9) << 16) | (key.charCodeAt(10) << 8) | key.charCodeAt(11);
+    this.w3 = (key.charCodeAt(12) << 24) | (key.charCodeAt(13) << 16) | (key.charCodeAt(14) << 8) | key.charCodeAt(15);
+    this.len = key.charCodeAt(16) + 1;
+    return hashV6(this.w0, this.w1, this.w2, this.w3, this.len);
+  }
+
+  /** Slot of the loaded key in segment s (or the empty slot ending its probe run). */
+  private probe(keys: Int32Array, mask: number, h: number): number {
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const o = i * V6_SLOT;
+      const l = keys[o + 4]!;
+      if (l === 0) return i;
+      if (l === this.len && keys[o] === this.w0 && keys[o + 1] === this.w1 && keys[o + 2] === this.w2 && keys[o + 3] === this.w3) return i;
+    }
   }
 
   get(key: V6Key): number {
-    const r = this.map.get(key);
-    return r === undefined ? -1 : r;
+    const h = this.load(key);
+    const s = h >>> (32 - SEGMENT_BITS);
+    const i = this.probe(this.keys[s]!, this.masks[s]!, h);
+    return this.keys[s]![i * V6_SLOT + 4] === 0 ? -1 : this.rows[s]![i]!;
   }
 
   set(key: V6Key, row: number): void {
-    this.map.set(key, row);
+    const h = this.load(key);
+    const s = h >>> (32 - SEGMENT_BITS);
+    if ((this.counts[s]! + 1) * 5 > (this.masks[s]! + 1) * 3) this.grow(s);
+    const keys = this.keys[s]!;
+    const i = this.probe(keys, this.masks[s]!, h);
+    const o = i * V6_SLOT;
+    if (keys[o + 4] === 0) {
+      keys[o] = this.w0;
+      keys[o + 1] = this.w1;
+      keys[o + 2] = this.w2;
+      keys[o + 3] = this.w3;
+      keys[o + 4] = this.len;
+      this.counts[s]++;
+      this.count++;
+    }
+    this.rows[s]![i] = row;
   }
 
   delete(key: V6Key): boolean {
-    return this.map.delete(key);
+    const h0 = this.load(key);
+    const s = h0 >>> (32 - SEGMENT_BITS);
+    const keys = this.keys[s]!;
+    const rows = this.rows[s]!;
+    const mask = this.masks[s]!;
+    let i = this.probe(keys, mask, h0);
+    if (keys[i * V6_SLOT + 4] === 0) return false;
+    // Backward shift, as in V4Index.
+    for (let j = (i + 1) & mask; keys[j * V6_SLOT + 4] !== 0; j = (j + 1) & mask) {
+      const o = j * V6_SLOT;
+      const h = hashV6(keys[o]!, keys[o + 1]!, keys[o + 2]!, keys[o + 3]!, keys[o + 4]!) & mask;
+      const stays = i <= j ? i < h && h <= j : i < h || h <= j;
+      if (stays) continue;
+      keys.copyWithin(i * V6_SLOT, o, o + V6_SLOT);
+      rows[i] = rows[j]!;
+      i = j;
+    }
+    keys[i * V6_SLOT + 4] = 0;
+    this.counts[s]--;
+    this.count--;
+    return true;
   }
 
   clear(): void {
-    this.map.clear();
+    for (const k of this.keys) k.fill(0);
+    this.counts.fill(0);
+    this.count = 0;
   }
 
   forEachKey(fn: (key: V6Key) => void): void {
-    for (const k of this.map.keys()) fn(k);
+    for (const keys of this.keys) {
+      for (let o = 0; o < keys.length; o += V6_SLOT) {
+        const l = keys[o + 4]!;
+        if (l === 0) continue;
+        const a = keys[o]!;
+        const b = keys[o + 1]!;
+        const c = keys[o + 2]!;
+        const d = keys[o + 3]!;
+        fn(
+          String.fromCharCode(
+            a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255,
+            b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255,
+            c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255,
+            d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255,
+            l - 1,
+          ),
+        );
+      }
+    }
   }
 
-  /** Approximate bytes: ~28 per Map entry plus the 40-byte key string. */
+  private grow(s: number): void {
+    const oldKeys = this.keys[s]!;
+    const oldRows = this.rows[s]!;
+    const cap = (this.masks[s]! + 1) * 2;
+    const keys = new Int32Array(cap * V6_SLOT);
+    const rows = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < oldRows.length; j++) {
+      const o = j * V6_SLOT;
+      if (oldKeys[o + 4] === 0) continue;
+      let i = hashV6(oldKeys[o]!, oldKeys[o + 1]!, oldKeys[o + 2]!, oldKeys[o + 3]!, oldKeys[o + 4]!) & mask;
+      while (keys[i * V6_SLOT + 4] !== 0) i = (i + 1) & mask;
+      keys.set(oldKeys.subarray(o, o + V6_SLOT), i * V6_SLOT);
+      rows[i] = oldRows[j]!;
+    }
+    this.keys[s] = keys;
+    this.rows[s] = rows;
+    this.masks[s] = mask;
+  }
+
   get bytes(): number {
-    return this.map.size * 68;
+    let n = 0;
+    for (let s = 0; s < SEGMENTS; s++) n += this.keys[s]!.byteLength + this.rows[s]!.byteLength;
+    return n;
   }
 }

@@ -179,6 +179,47 @@ t.test('V4Index behaves like a Map under random inserts, updates and deletes', (
   t.end();
 });
 
+t.test('V6Index behaves like a Map under random inserts, updates and deletes', (t) => {
+  const rand = prng(11);
+  const idx = new V6Index();
+  const model = new Map<string, number>();
+  // Keys that share most of their bytes (as a table's do), a small key space so that probe runs
+  // collide, wrap and get shifted back on delete, and segments grow.
+  const pool: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const a = new Uint8Array(16);
+    a[0] = 0x20;
+    a[1] = 0x01;
+    for (let b = 2; b < 8; b++) a[b] = Math.floor(rand() * (b < 4 ? 4 : 256));
+    const len = 16 + Math.floor(rand() * 49);
+    for (let b = Math.ceil(len / 8); b < 16; b++) a[b] = 0;
+    pool.push(v6Key(a, len));
+  }
+  let mismatches = 0;
+  for (let op = 0; op < 60000; op++) {
+    const k = pool[Math.floor(rand() * pool.length)]!;
+    const r = rand();
+    if (r < 0.5) {
+      const row = Math.floor(rand() * 1e6);
+      idx.set(k, row);
+      model.set(k, row);
+    } else if (r < 0.8) {
+      if (idx.delete(k) !== model.delete(k)) mismatches++;
+    } else if (idx.get(k) !== (model.get(k) ?? -1)) mismatches++;
+    if (idx.size !== model.size) mismatches++;
+  }
+  for (const k of pool) if (idx.get(k) !== (model.get(k) ?? -1)) mismatches++;
+  const listed: string[] = [];
+  idx.forEachKey((k) => listed.push(k));
+  t.same(listed.sort(), [...model.keys()].sort(), 'forEachKey gives back exactly the keys, as strings');
+  t.equal(mismatches, 0, 'no difference from the Map model');
+  t.ok(model.size > 500, `exercised with ${model.size} live keys`);
+  idx.clear();
+  t.equal(idx.size, 0);
+  t.equal(idx.get(pool[0]!), -1);
+  t.end();
+});
+
 t.test('V6Index', (t) => {
   const idx = new V6Index();
   const a = key('2001:db8::/32') as string;
