@@ -181,14 +181,4 @@ export class ExportTable {
     this.memo = new WeakMap();
     this.gshut.clear();
   }
-
-  /** Bytes held (records, index), for `show rib memory`. */
-  get bytes(): number {
-    return this.slabs.length * SLAB + this.recSlab.byteLength * 3 + (this.slot[0].byteLength + this.slot[1].byteLength) * 2;
-  }
-
-  /** Cached (attribute set, family) entries. */
-  get size(): number {
-    return this.cached;
-  }
 }
