@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadConfigText } from '../../src/config/load';
+import { globalToml } from '../helpers/config';
 import { ControlClient } from '../../src/control/client';
 import { checkJson, JSON_STREAMS } from '../../src/control/json-schema';
 import type { MonitorEventJson } from '../../src/control/json-types';
@@ -47,16 +48,8 @@ const NAMES: Record<string, string> = { '127.0.0.1': 'pop-a', '127.0.0.2': 'pop-
 
 function toml(me: string, as: number, port: number, sock: string, extra: string[], neighbors: { address: string; as: number; port: number }[], networks: string[]): string {
   return [
-    '[global]',
-    `local-as = ${as}`,
-    `router-id = "${me}"`,
-    `listen = [{ address = "${me}", port = ${port} }]`,
-    'hold-time = 30',
-    'connect-retry = 1',
     // A passes B's routes on to C without filter rules (RFC 8212's default would stop them).
-    'ebgp-requires-policy = false',
-    '[control]',
-    `socket = "${sock}"`,
+    ...globalToml(me, as, port, sock, ['ebgp-requires-policy = false']),
     ...extra,
     ...neighbors.flatMap((n) => [
       '[[neighbor]]',

@@ -19,7 +19,7 @@ import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log';
 import { REPO_ROOT } from '../helpers/fixtures';
 import { freePort, waitUntil as waitFor } from '../helpers/net';
-import { ALLOW_ALL_FILTERS } from '../helpers/config';
+import { ALLOW_ALL_FILTERS, globalToml } from '../helpers/config';
 export { freePort, waitFor };
 
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'control', 'cli', 'main.js');
@@ -42,14 +42,7 @@ export interface Pair {
 
 function toml(me: string, as: number, port: number, other: string, otherAs: number, otherPort: number, sock: string, extra: string[]): string {
   return [
-    '[global]',
-    `local-as = ${as}`,
-    `router-id = "${me}"`,
-    `listen = [{ address = "${me}", port = ${port} }]`,
-    'hold-time = 30',
-    'connect-retry = 1',
-    '[control]',
-    `socket = "${sock}"`,
+    ...globalToml(me, as, port, sock),
     ...extra,
     '[[neighbor]]',
     `address = "${other}"`,

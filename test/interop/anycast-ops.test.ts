@@ -14,6 +14,7 @@ import t from 'tap';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isInstalled, openLab, readTcpFlows, requireNetns, requirePeer, splitBgpMessages, startCapture, waitFor, waitForEstablished } from './harness/index';
+import { execHealthCheck } from '../helpers/config';
 import { startTsbgpd } from './tsbgpd';
 
 t.setTimeout(240_000);
@@ -62,18 +63,7 @@ t.test('bird: health-checked anycast, drain and SIGTERM as the upstream sees the
     networks: [ANYCAST],
     networkHealthCheck: 'anycast',
     global: [`drain-wait = ${DRAIN_WAIT}`, 'shutdown-wait = 2'],
-    extra: [
-      '[[health-check]]',
-      'name = "anycast"',
-      'type = "exec"',
-      `command = "test -e ${flag}"`,
-      `interval = ${INTERVAL}`,
-      `fast-interval = ${INTERVAL}`,
-      'timeout = 1',
-      `rise = ${RISE}`,
-      `fall = ${FALL}`,
-      `disable-file = "${disable}"`,
-    ],
+    extra: execHealthCheck('anycast', flag, { interval: INTERVAL, rise: RISE, fall: FALL }, [`disable-file = "${disable}"`]),
   });
   await waitForEstablished(bird, a.ipv4, 40_000);
   t.pass('eBGP session Established');

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigText } from '../../src/config/load';
 import type { DaemonConfig } from '../../src/config/types';
+import { execHealthCheck } from '../helpers/config';
 import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log';
 import type { ReceivedRoute } from '../../src/rib/engine';
@@ -58,18 +59,7 @@ function header(dir: string, me: string, as: number, port: number, extra: string
 
 /** A: the PoP. `plainToTransit` says whether the export rules let PLAIN go to the transit. */
 function configA(f: Files, port: number, plainToTransit: boolean): DaemonConfig {
-  const check = (name: string, flag: string, extra: string[]) => [
-    '[[health-check]]',
-    `name = "${name}"`,
-    'type = "exec"',
-    `command = "test -e ${flag}"`,
-    `interval = ${INTERVAL}`,
-    `fast-interval = ${INTERVAL}`,
-    'timeout = 1',
-    `rise = ${RISE}`,
-    `fall = ${FALL}`,
-    ...extra,
-  ];
+  const check = (name: string, flag: string, extra: string[]) => execHealthCheck(name, flag, { interval: INTERVAL, rise: RISE, fall: FALL }, extra);
   return load(f.dir, A, [
     ...header(f.dir, A, AS_POP, port, ['drain-wait = 2', 'shutdown-wait = 1']),
     ...neighbor(A, B, AS_TRANSIT, port),
