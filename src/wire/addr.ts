@@ -12,19 +12,32 @@ export function ipv4BytesToString(b: Uint8Array, off = 0): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
-const V4_OCTET = /^(0|[1-9][0-9]{0,2})$/;
-
+/** Dotted quad -> unsigned 32-bit number; strict: four decimal octets, no leading zeros. */
 export function ipv4FromString(s: string): number | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  let n = 0;
-  for (const p of parts) {
-    if (!V4_OCTET.test(p)) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    n = n * 256 + v;
+  const n = s.length;
+  if (n < 7 || n > 15) return null;
+  let out = 0;
+  let octets = 0;
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    let v = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || v > 255 || (digits > 1 && s.charCodeAt(start) === 48)) return null;
+    out = out * 256 + v;
+    octets++;
+    if (i === n) break;
+    if (s.charCodeAt(i) !== 46 || octets === 4) return null;
+    i++;
+    if (i === n) return null;
   }
-  return n;
+  return octets === 4 ? out : null;
 }
 
 export function ipv4ToBytes(s: string): Buffer | null {
@@ -108,4 +121,41 @@ export function ipFromString(s: string): Buffer | null {
 
 export function ipToString(b: Uint8Array): string {
   return b.length === 4 ? ipv4BytesToString(b) : ipv6ToString(b);
+}
+
+/**
+ * The few next hops a speaker sees, converted once: the codec meets the same handful of addresses
+ * for every attribute set (one per session, typically), and parsing or formatting IPv6 text per
+ * set measured ~100 ms over a full table.
+ */
+const v6Bytes = new Map<string, Buffer | null>();
+const lastV6 = new Uint8Array(16);
+let lastV6Text = '';
+
+/** ipv6FromString for read-only use: the returned buffer is shared and must not be changed. */
+export function ipv6BytesShared(s: string): Buffer | null {
+  let b = v6Bytes.get(s);
+  if (b === undefined) {
+    if (v6Bytes.size >= 256) v6Bytes.clear();
+    b = ipv6FromString(s);
+    v6Bytes.set(s, b);
+  }
+  return b;
+}
+
+/** ipv6ToString, remembering the last address formatted (next hops repeat from one set to the next). */
+export function ipv6ToStringRepeated(b: Uint8Array, off = 0): string {
+  if (lastV6Text !== '') {
+    let same = true;
+    for (let i = 0; i < 16; i++) {
+      if (b[off + i] !== lastV6[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastV6Text;
+  }
+  for (let i = 0; i < 16; i++) lastV6[i] = b[off + i]!;
+  lastV6Text = ipv6ToString(b, off);
+  return lastV6Text;
 }

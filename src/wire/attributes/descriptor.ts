@@ -9,6 +9,7 @@
  * and only decodeUpdate turns a session-reset problem into a thrown BgpError.
  */
 
+import { ipv4FromString } from '../addr';
 import type { CodecContext } from '../context';
 import type { Writer } from '../writer';
 import type { ErrorActionCode, PathAttributes } from './types';
@@ -72,6 +73,11 @@ export function readHex(b: Buffer, start: number, end: number): string {
 
 /** Write a dotted quad; a value that is not one is a bug in the caller, not a wire condition. */
 export function writeIpv4(w: Writer, text: string, what: string): void {
+  const fast = ipv4FromString(text);
+  if (fast !== null) {
+    w.u32(fast);
+    return;
+  }
   const parts = text.split('.');
   let n = 0;
   let ok = parts.length === 4;

@@ -15,7 +15,7 @@
  *   received bytes re-encode unchanged. Code building an MP_REACH_NLRI leaves it out and sends 0.
  */
 
-import { ipv6FromString, ipv6ToString } from '../addr';
+import { ipv6FromString, ipv6ToString, ipv6ToStringRepeated } from '../addr';
 import { Afi, AttrFlag, AttrType, familyKey, Safi, UpdateSubcode } from '../iana';
 import { NlriList } from '../nlri';
 import type { Writer } from '../writer';
@@ -59,7 +59,7 @@ export const MP_REACH_NLRI: AttributeDescriptor = {
       if (nhLen !== 16 && nhLen !== 32) {
         return fault(OPTIONAL_ERROR, `MP_REACH_NLRI next hop length ${nhLen}, expected 16 or 32 for IPv6 unicast`);
       }
-      nextHop = ipv6ToString(b, start + 4);
+      nextHop = ipv6ToStringRepeated(b, start + 4);
       if (nhLen === 32) linkLocal = ipv6ToString(b, start + 20);
     }
     const nlri = NlriList.parse(b, nlriStart, end, afi, ctx.addPath.has(familyKey(afi, safi)));
