@@ -669,11 +669,10 @@ export class Peer extends EventEmitter {
   // ---- timers ------------------------------------------------------------------------------------
 
   private setTimer(s: Session, name: string, seconds: number, fn: () => void): void {
-    // The hold and send-hold timers restart on every message: re-arm the same timer object rather
-    // than allocate a new one (a full table is ~420k UPDATEs).
+    // The hold and send-hold timers restart on every message (a full table is ~420k UPDATEs): only
+    // the due time moves, and a timer that fires before it waits for the rest.
     const existing = s.timers.get(name);
     if (existing && seconds > 0 && s.timerSeconds.get(name) === seconds) {
-      existing.refresh();
       s.timerDue.set(name, Date.now() + seconds * 1000);
       return;
     }
@@ -681,15 +680,20 @@ export class Peer extends EventEmitter {
     if (!(seconds > 0)) return;
     s.timerSeconds.set(name, seconds);
     s.timerDue.set(name, Date.now() + seconds * 1000);
-    s.timers.set(
-      name,
-      setTimeout(() => {
-        s.timers.delete(name);
-        s.timerSeconds.delete(name);
-        s.timerDue.delete(name);
-        fn();
-      }, seconds * 1000),
-    );
+    const expire = (): void => {
+      // Restarted since it was armed: wait what is left (never more than the period, should the
+      // wall clock have stepped).
+      const left = Math.min((s.timerDue.get(name) ?? 0) - Date.now(), seconds * 1000);
+      if (left > 0) {
+        s.timers.set(name, setTimeout(expire, left));
+        return;
+      }
+      s.timers.delete(name);
+      s.timerSeconds.delete(name);
+      s.timerDue.delete(name);
+      fn();
+    };
+    s.timers.set(name, setTimeout(expire, seconds * 1000));
   }
 
   private clearTimer(s: Session, name: string): void {
