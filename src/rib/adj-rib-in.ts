@@ -168,13 +168,15 @@ export class AdjRibIn {
     const t = this.store.tableOf(key);
     const s = this.source.index;
     const content = flags & CONTENT_FLAGS;
-    const head = t.head(key);
+    let pid = t.pidOf(key);
+    const head = pid < 0 ? -1 : t.headOf(pid);
     const r = t.findFrom(head, s, pathId);
     if (r < 0) {
-      t.linkAfter(key, t.allocRow(key, s, pathId, received, attrs, content, now), head);
+      if (pid < 0) pid = t.newPid(key);
+      t.linkAfter(pid, t.allocRow(pid, s, pathId, received, attrs, content, now), head);
       if (t === this.store.ipv4) this.v4Count++;
       else this.v6Count++;
-      into.add(key);
+      into.add(t.family, pid);
       return true;
     }
     const f = t.flagsOf(r);
@@ -186,13 +188,13 @@ export class AdjRibIn {
     if ((f & BEST) !== 0) {
       // The Loc-RIB must still see what was best: leave the old row as a withdrawn ghost.
       t.setFlags(r, f | WITHDRAWN);
-      t.linkAfter(key, t.allocRow(key, s, pathId, received, attrs, content, now), head);
+      t.linkAfter(pid, t.allocRow(pid, s, pathId, received, attrs, content, now), head);
     } else {
       t.setAttrs(r, received, attrs);
       t.setFlags(r, content);
       t.setTime(r, now);
     }
-    into.add(key);
+    into.add(t.family, pid);
     return true;
   }
 
@@ -201,8 +203,9 @@ export class AdjRibIn {
     const t = this.store.tableOf(key);
     const r = t.find(key, this.source.index, pathId);
     if (r < 0) return false;
+    const pid = t.pidAt(r);
     this.removeRow(t, r);
-    into.add(key);
+    into.add(t.family, pid);
     return true;
   }
 
@@ -210,7 +213,7 @@ export class AdjRibIn {
     const f = t.flagsOf(r);
     if ((f & BEST) !== 0) t.setFlags(r, f | WITHDRAWN);
     else {
-      t.unlink(t.keyAt(r), r);
+      t.unlink(r);
       t.freeRow(r);
     }
     if (t === this.store.ipv4) this.v4Count--;
@@ -220,9 +223,9 @@ export class AdjRibIn {
   /** Every path of this source, of one family or all (session down without graceful restart). */
   dropAll(into: ChangedKeys = new ChangedKeys(), family?: FamilyKey): ChangedKeys {
     this.eachOwnRow(family, (t, r) => {
-      const key = t.keyAt(r);
+      const pid = t.pidAt(r);
       this.removeRow(t, r);
-      into.add(key);
+      into.add(t.family, pid);
     });
     return into;
   }
@@ -241,9 +244,9 @@ export class AdjRibIn {
   sweepStale(family?: FamilyKey, into: ChangedKeys = new ChangedKeys()): ChangedKeys {
     this.eachOwnRow(family, (t, r) => {
       if ((t.flagsOf(r) & STALE) === 0) return;
-      const key = t.keyAt(r);
+      const pid = t.pidAt(r);
       this.removeRow(t, r);
-      into.add(key);
+      into.add(t.family, pid);
     });
     return into;
   }

@@ -304,6 +304,17 @@ export class AttrPool {
     return this.storedCopy(id).subarray(1);
   }
 
+  /**
+   * A set's stored bytes in place, the context byte first (see isAs4): a view into the arena,
+   * valid only until the pool next changes (a set's bytes move when its slab is reclaimed).
+   */
+  view(id: AttrSetId): Uint8Array {
+    if (!this.isLive(id)) throw new RangeError(`attribute set ${id} is not in the pool`);
+    const off = this.offsetCol[id]!;
+    const pos = off % SLAB;
+    return this.slabs[Math.floor(off / SLAB)]!.subarray(pos, pos + this.lengthCol[id]!);
+  }
+
   /** The set was decoded on (or built for) a 4-octet AS session. */
   isAs4(id: AttrSetId): boolean {
     const off = this.offsetCol[id]!;

@@ -20,7 +20,7 @@
 import type { NetworkConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { GracefulInfo, Peer } from '../session/peer';
-import { ipv6FromString } from '../wire/addr';
+import { ipv4ToBytes, ipv6FromString } from '../wire/addr';
 import type { PathAttributes } from '../wire/attributes/types';
 import { Afi, AsPathSegmentType, FamilyKey, familyKey, familyName, IPV4_UNICAST, IPV6_UNICAST, RouteRefreshSubtype, Safi } from '../wire/iana';
 import { encodeMessage } from '../wire/message';
@@ -30,6 +30,7 @@ import { endOfRib, isEndOfRib, UpdateMessage } from '../wire/update';
 import { AdjRibIn } from './adj-rib-in';
 import { AdjRibOut, DecodedCache } from './adj-rib-out';
 import { AttrPool, AttrSetId, NO_ATTRS } from './attr-intern';
+import type { FastExportTarget } from './export-bytes';
 import { ExportTable, MISS, NOT_EXPORTED } from './export-table';
 import { exportAttributes, ExportTarget, RouteSource as ExportSource, usableIpv4NextHop, usableIpv6NextHop } from './export';
 import { checkImport, ImportSource } from './import';
@@ -99,6 +100,8 @@ class ExportState {
     /** The next-hop action of a verdict, from the EnginePolicy that made `policy`. */
     readonly nextHopAction: ((result: PathAttributes) => string | undefined) | undefined,
     private readonly release: (t: ExportTable) => void,
+    /** Set when peers' paths are exported on bytes (export-bytes.ts): eBGP, 4-octet, no rules, no role. */
+    readonly fast: FastExportTarget | undefined,
   ) {
     this.decoded = new DecodedCache(pool);
     table.users++;
@@ -151,6 +154,8 @@ interface PeerRib {
   prefixesOutCount: number;
   /** A drain slice is scheduled. */
   draining?: boolean;
+  /** The import checks and rules of the current session (built on its first UPDATE). */
+  importFn?: (family: FamilyKey, key: PrefixKey, attrs: PathAttributes) => PathAttributes | null;
 }
 
 const { INVALID, FILTERED, STALE } = RouteFlag;
@@ -187,17 +192,28 @@ class Pacer {
   }
 }
 
-/** One peer's share of a batch: announcements grouped by export id (of the peer's table), and withdrawals. */
+/**
+ * One peer's share of a batch, in one family: announcements grouped by export id (of the peer's
+ * table), and withdrawals; prefixes both as keys (for the UPDATE) and as prefix ids (for the
+ * Adj-RIB-Out).
+ */
 class OutBatch {
-  readonly announce = new Map<number, { ids: AttrSetId[]; keys: PrefixKey[] }>();
+  readonly announce = new Map<number, { ids: AttrSetId[]; keys: PrefixKey[]; pids: number[] }>();
   readonly withdraw: PrefixKey[] = [];
+  readonly withdrawPids: number[] = [];
 
-  /** Announce `key` with export `next` (the export of set `attrs`). */
-  add(key: PrefixKey, next: number, attrs: AttrSetId): void {
+  /** Announce a prefix with export `next` (the export of set `attrs`). */
+  add(pid: number, key: PrefixKey, next: number, attrs: AttrSetId): void {
     let g = this.announce.get(next);
-    if (!g) this.announce.set(next, (g = { ids: [], keys: [] }));
+    if (!g) this.announce.set(next, (g = { ids: [], keys: [], pids: [] }));
     g.ids.push(attrs);
     g.keys.push(key);
+    g.pids.push(pid);
+  }
+
+  remove(pid: number, key: PrefixKey): void {
+    this.withdraw.push(key);
+    this.withdrawPids.push(pid);
   }
 }
 
@@ -273,6 +289,7 @@ export class RouteEngine {
     const adj = this.adjIn(r);
     const bgpId = peer.remoteOpen?.bgpId;
     if (bgpId) adj.source.setBgpId(bgpId);
+    r.importFn = undefined;
     // RFC 4724 sec. 4.2: a family the restarted peer no longer preserves forwarding for loses its
     // stale paths at once; the others wait for End-of-RIB.
     const gr = n.peerGracefulRestart;
@@ -290,7 +307,7 @@ export class RouteEngine {
     r.prefixesOutCount = 0;
     r.eorPending = new Set(n.families.filter((f) => f === IPV4_UNICAST || f === IPV6_UNICAST));
     // The initial table: every current best, sent in slices, then End-of-RIB.
-    for (const fam of r.eorPending) this.locRib.forEachBest(fam, (route) => r.out!.markDirty(route.key));
+    for (const fam of r.eorPending) this.locRib.forEachBestPid(fam, (pid) => r.out!.markDirty(fam, pid));
     this.drainPeer(r);
   }
 
@@ -347,7 +364,7 @@ export class RouteEngine {
     const adj = this.adjIn(r);
     const as4 = peer.negotiated?.as4 ?? true;
     const ebgp = peer.config.remoteAs !== this.opts.localAs;
-    adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: this.importFor(r) }, this.pending);
+    adj.applyUpdate(msg, { as4, external: ebgp, now: Math.floor(this.now() / 1000), importPolicy: (r.importFn ??= this.importFor(r)) }, this.pending);
     this.scheduleFlush();
     const lim = peer.config.maxPrefixIn;
     if (lim !== undefined && this.receivedCount(peer) > lim.limit) {
@@ -366,13 +383,13 @@ export class RouteEngine {
     // RFC 7313: bracket the re-sent table with BoRR / EoRR when both sides speak Enhanced RR.
     if (n.enhancedRouteRefresh) peer.sendMessage({ type: 'route-refresh', afi: msg.afi, safi: msg.safi, subtype: RouteRefreshSubtype.BORR });
     const out = r.out;
-    const keys: PrefixKey[] = [];
-    out.forEachKey(fam, (k) => keys.push(k));
+    const pids: number[] = [];
+    out.forEachPid(fam, (pid) => pids.push(pid));
     // Forget what was sent so everything is sent again.
-    for (const k of keys) out.delete(k);
-    r.prefixesOutCount -= keys.length;
-    this.locRib.forEachBest(fam, (route) => out.markDirty(route.key));
-    for (const k of keys) out.markDirty(k);
+    for (const pid of pids) out.delete(fam, pid);
+    r.prefixesOutCount -= pids.length;
+    this.locRib.forEachBestPid(fam, (pid) => out.markDirty(fam, pid));
+    for (const pid of pids) out.markDirty(fam, pid);
     r.eorPending.add(fam);
     if (n.enhancedRouteRefresh) this.pendingEorr.set(r, [...(this.pendingEorr.get(r) ?? []), fam]);
     this.drainPeer(r);
@@ -460,11 +477,18 @@ export class RouteEngine {
     const profile = out === undefined || out.passAll ? JSON.stringify([rewrite, ctx.as4]) : `peer ${++this.tableSerial}`;
     let table = this.tables.get(profile);
     if (!table) this.tables.set(profile, (table = new ExportTable(this.store.pool, ctx)));
-    return new ExportState(this.store.pool, table, target, out, r.drain, pol?.nextHopAction?.bind(pol), (t) => {
+    const nh4 = target.nextHop4 === undefined ? undefined : ipv4ToBytes(target.nextHop4);
+    const nh6 = target.nextHop6 === undefined ? undefined : ipv6FromString(target.nextHop6);
+    const fast: FastExportTarget | undefined =
+      target.ebgp && target.as4 && ctx.as4 && target.role === undefined && (out === undefined || out.passAll) && nh4 !== null && nh6 !== null
+        ? { localAs: target.localAs, sendMed: target.sendMed, nextHop4: nh4, nextHop6: nh6 }
+        : undefined;
+    const release = (t: ExportTable) => {
       if (--t.users > 0) return;
       t.reset();
       if (this.tables.get(profile) === t) this.tables.delete(profile);
-    });
+    };
+    return new ExportState(this.store.pool, table, target, out, r.drain, pol?.nextHopAction?.bind(pol), release, fast);
   }
 
   /** Encoded exports per export profile (update groups), see exportState. */
@@ -496,6 +520,7 @@ export class RouteEngine {
     const r = this.ribs.get(peer);
     if (!r) return;
     r.inPolicy = undefined;
+    r.importFn = undefined;
     if (r.adjIn) {
       this.lastImport = { a: null, family: 0, out: null };
       r.adjIn.reimport(this.importFor(r), Math.floor(this.now() / 1000), this.pending);
@@ -635,7 +660,8 @@ export class RouteEngine {
     if (pol === undefined || pol.passAll || !pol.prefixDependent) {
       id = t.lookup(attrs, family, source);
       if (id === MISS) {
-        id = t.add(this.exportOne(this.store.pool.decode(attrs), family, source, st, key), family);
+        if (st.fast !== undefined && this.store.sources[source]?.kind !== SourceKind.LOCAL) id = t.addEbgp(attrs, family, st.fast);
+        if (id === MISS) id = t.add(this.exportOne(this.store.pool.decode(attrs), family, source, st, key), family);
         t.store(attrs, family, source, id);
       }
     } else {
@@ -691,11 +717,13 @@ export class RouteEngine {
     for (const r of this.ribs.values()) {
       if (!r.out || !r.peer.negotiated?.families.includes(b.family)) continue;
       const out = r.out;
+      const dirty = out.dirty(b.family);
       const batch = this.newBatch(r);
       for (let i = 0; i < b.length; i++) {
-        const key = b.keys[i]!;
-        if (out.dirtyCount > 0 && out.get(key) < 0 && (typeof key === 'number' ? out.dirty4.has(key) : out.dirty6.has(key))) continue;
-        this.stage(r, batch, b.family, key, b.source[i]!, b.attrs[i]!);
+        const pid = b.pids[i]!;
+        // A dirty prefix not advertised yet goes out when the peer drains, as it is then.
+        if (dirty.size > 0 && dirty.has(pid) && out.get(b.family, pid) < 0) continue;
+        this.stage(r, batch, b.family, pid, b.keys[i]!, b.source[i]!, b.attrs[i]!);
       }
       this.send(r, b.family, batch);
     }
@@ -708,15 +736,16 @@ export class RouteEngine {
     return new OutBatch();
   }
 
-  /** Record in `batch` what `key` should now carry for peer r: only differences. */
-  private stage(r: PeerRib, batch: OutBatch, family: FamilyKey, key: PrefixKey, source: number, attrs: AttrSetId): void {
+  /** Record in `batch` what prefix `pid` (`key`) should now carry for peer r: only differences. */
+  private stage(r: PeerRib, batch: OutBatch, family: FamilyKey, pid: number, key: PrefixKey, source: number, attrs: AttrSetId): void {
     const out = r.out!;
     const next = this.exported(r, family, source, attrs, key);
+    const had = out.get(family, pid);
     if (next < 0) {
-      if (out.get(key) >= 0) batch.withdraw.push(key);
+      if (had >= 0) batch.remove(pid, key);
       return;
     }
-    if (out.get(key) === attrs) {
+    if (had === attrs) {
       // The peer has this path already; only a policy or drain change can make its export differ.
       const prev = r.prev;
       if (prev === undefined) return;
@@ -725,7 +754,7 @@ export class RouteEngine {
         if (before >= 0 && prev.table.same(before, r.exp!.table, next)) return;
       }
     }
-    batch.add(key, next, attrs);
+    batch.add(pid, key, next, attrs);
   }
 
   /**
@@ -742,23 +771,24 @@ export class RouteEngine {
     for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) {
       if (!r.peer.negotiated.families.includes(fam)) continue;
       if (onlyLocal) {
-        this.local.forEach(fam, (route) => out.markDirty(route.key));
+        const t = this.store.table(fam);
+        this.local.forEach(fam, (route) => out.markDirty(fam, t.pidOf(route.key)));
       } else {
-        out.forEachKey(fam, (k) => out.markDirty(k));
-        this.locRib.forEachBest(fam, (route) => out.markDirty(route.key));
+        out.forEachPid(fam, (pid) => out.markDirty(fam, pid));
+        this.locRib.forEachBestPid(fam, (pid) => out.markDirty(fam, pid));
       }
     }
     this.drainPeer(r);
   }
 
   /** Pack and write; what does not fit the peer's queue is marked dirty for drainPeer. */
-  private send(r: PeerRib, family: FamilyKey, { announce, withdraw }: OutBatch): void {
+  private send(r: PeerRib, family: FamilyKey, { announce, withdraw, withdrawPids }: OutBatch): void {
     const out = r.out!;
     const packer = r.packer!;
     let open = true;
     if (withdraw.length > 0) {
       for (const buf of packer.withdraw(withdraw)) open = r.peer.sendUpdate(buf) && open;
-      for (const k of withdraw) if (out.delete(k)) r.prefixesOutCount--;
+      for (const pid of withdrawPids) if (out.delete(family, pid)) r.prefixesOutCount--;
       r.withdrawsOut += withdraw.length;
     }
     const lim = r.peer.config.maxPrefixOut;
@@ -770,16 +800,16 @@ export class RouteEngine {
         return;
       }
       if (!open) {
-        for (const k of g.keys) out.markDirty(k);
+        for (const pid of g.pids) out.markDirty(family, pid);
         continue;
       }
       for (const buf of packer.announceRecord(table.record(id), g.keys)) {
         open = r.peer.sendUpdate(buf) && open;
         r.updatesOut++;
       }
-      for (let i = 0; i < g.keys.length; i++) {
-        if (out.get(g.keys[i]!) < 0) r.prefixesOutCount++;
-        out.set(g.keys[i]!, g.ids[i]!);
+      for (let i = 0; i < g.pids.length; i++) {
+        if (out.get(family, g.pids[i]!) < 0) r.prefixesOutCount++;
+        out.set(family, g.pids[i]!, g.ids[i]!);
       }
     }
   }
@@ -808,19 +838,22 @@ export class RouteEngine {
     for (const [family, dirty] of [[IPV4_UNICAST, out.dirty4], [IPV6_UNICAST, out.dirty6]] as const) {
       if (dirty.size === 0) continue;
       const started = performance.now();
-      const keys: PrefixKey[] = [];
-      for (const k of dirty) {
-        keys.push(k);
-        if (keys.length >= this.drainPace.size) break;
+      const pids: number[] = [];
+      for (const pid of dirty) {
+        pids.push(pid);
+        if (pids.length >= this.drainPace.size) break;
       }
-      for (const k of keys) dirty.delete(k as never);
+      for (const pid of pids) dirty.delete(pid);
       const batch = this.newBatch(r);
-      for (const key of keys) {
-        const best = this.locRib.best(key);
-        this.stage(r, batch, family, key, best ? best.source.index : -1, best?.attrs ?? NO_ATTRS);
+      const t = this.store.table(family);
+      for (const pid of pids) {
+        // The prefix id's best path now (the id may have been freed: then there is none).
+        const head = t.headOf(pid);
+        const best = head >= 0 && (t.flagsOf(head) & (RouteFlag.BEST | RouteFlag.WITHDRAWN)) === RouteFlag.BEST;
+        this.stage(r, batch, family, pid, t.keyOfPid(pid), best ? t.sourceOf(head) : -1, best ? t.attrsOf(head) : NO_ATTRS);
       }
       this.send(r, family, batch);
-      this.drainPace.took(keys.length, performance.now() - started);
+      this.drainPace.took(pids.length, performance.now() - started);
       break;
     }
   }
@@ -928,7 +961,10 @@ export class RouteEngine {
     const out = this.ribs.get(peer)?.out;
     if (!out) return [];
     const keys: string[] = [];
-    for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) out.forEachKey(fam, (k) => keys.push(formatKey(k)));
+    for (const fam of [IPV4_UNICAST, IPV6_UNICAST]) {
+      const t = this.store.table(fam);
+      out.forEachPid(fam, (pid) => keys.push(formatKey(t.keyOfPid(pid))));
+    }
     return keys.sort();
   }
 

@@ -17,13 +17,14 @@
  * table that outgrows the live attribute sets (ids of withdrawn sets pile up) starts over.
  */
 
-import { ipv6FromString } from '../wire/addr';
+import { ipv6BytesShared } from '../wire/addr';
 import { encodeAttributeList } from '../wire/attributes/encode';
 import type { PathAttributes } from '../wire/attributes/types';
 import type { CodecContext } from '../wire/context';
 import { FamilyKey, IPV4_UNICAST } from '../wire/iana';
 import { Writer } from '../wire/writer';
 import type { AttrPool, AttrSetId } from './attr-intern';
+import { FAST_NOT_EXPORTED, FAST_UNSUPPORTED, FastExportTarget, writeEbgpExport } from './export-bytes';
 
 /** Not sent to the group (filtered, or the rewrite says no). */
 export const NOT_EXPORTED = -1;
@@ -37,9 +38,9 @@ export function writeExportRecord(w: Writer, a: PathAttributes, family: FamilyKe
   const start = w.pos;
   if (family === IPV4_UNICAST) w.u8(0).u8(0);
   else {
-    const global = a.mpReach?.nextHop ? ipv6FromString(a.mpReach.nextHop) : null;
+    const global = a.mpReach?.nextHop ? ipv6BytesShared(a.mpReach.nextHop) : null;
     if (!global) return false;
-    const ll = a.mpReach?.linkLocalNextHop ? ipv6FromString(a.mpReach.linkLocalNextHop) : null;
+    const ll = a.mpReach?.linkLocalNextHop ? ipv6BytesShared(a.mpReach.linkLocalNextHop) : null;
     w.u8(16).u8(ll ? 16 : 0).bytes(global);
     if (ll) w.bytes(ll);
   }
@@ -110,7 +111,24 @@ export class ExportTable {
     const w = this.w;
     w.reset();
     if (!writeExportRecord(w, a, family, this.ctx)) return NOT_EXPORTED;
-    const bytes = w.view();
+    return this.keep(w.view());
+  }
+
+  /**
+   * The record of set `attrs` to an eBGP peer, made from its stored bytes (export-bytes.ts): its
+   * id, NOT_EXPORTED, or MISS when the set needs the general export.
+   */
+  addEbgp(attrs: AttrSetId, family: FamilyKey, target: FastExportTarget): number {
+    const w = this.w;
+    w.reset();
+    const r = writeEbgpExport(w, this.pool.view(attrs), family === IPV4_UNICAST, target);
+    if (r === FAST_UNSUPPORTED) return MISS;
+    if (r === FAST_NOT_EXPORTED) return NOT_EXPORTED;
+    return this.keep(w.view());
+  }
+
+  /** Store a record's bytes in the arena; its id. */
+  private keep(bytes: Uint8Array): number {
     if (this.slabPos + bytes.length > SLAB) {
       this.slabs.push(new Uint8Array(Math.max(SLAB, bytes.length)));
       this.slabPos = 0;

@@ -28,6 +28,8 @@ import { FamilyKey, IPV4_UNICAST } from '../wire/iana';
 /** Best-path changes of one family, as parallel columns (no object per change). */
 export class BestChangeBatch {
   keys: PrefixKey[] = [];
+  /** Prefix ids (route.ts): valid until the listeners return. */
+  pids: number[] = [];
   /** New best: source index, or -1 when the prefix has no usable path any more. */
   source: number[] = [];
   attrs: AttrSetId[] = [];
@@ -43,8 +45,9 @@ export class BestChangeBatch {
     return this.keys.length;
   }
 
-  push(key: PrefixKey, source: number, attrs: AttrSetId, pathId: number, prevSource: number, prevAttrs: AttrSetId, prevPathId: number): void {
+  push(key: PrefixKey, pid: number, source: number, attrs: AttrSetId, pathId: number, prevSource: number, prevAttrs: AttrSetId, prevPathId: number): void {
     this.keys.push(key);
+    this.pids.push(pid);
     this.source.push(source);
     this.attrs.push(attrs);
     this.pathId.push(pathId);
@@ -122,7 +125,8 @@ export class LocRib {
   updatePrefix(key: PrefixKey): BestChange | null {
     const t = this.store.tableOf(key);
     const batch = new BestChangeBatch(t.family);
-    this.decide(t, key, batch);
+    const pid = t.pidOf(key);
+    if (pid >= 0) this.decide(t, pid, batch);
     const change: BestChange | null =
       batch.length === 0
         ? null
@@ -139,10 +143,10 @@ export class LocRib {
   recomputeAll(): number {
     let n = 0;
     for (const t of [this.store.ipv4, this.store.ipv6]) {
-      // Keys first: deciding relinks chains and may delete index entries.
-      const keys: PrefixKey[] = [];
-      t.index.forEachKey((k) => keys.push(k));
-      n += this.decideAll(t, keys);
+      // Ids first: deciding relinks chains and may free ids.
+      const pids: number[] = [];
+      t.index.forEachKey((k) => pids.push(t.pidOf(k)));
+      n += this.decideAll(t, pids);
     }
     return n;
   }
@@ -165,6 +169,14 @@ export class LocRib {
     return out;
   }
 
+  /** The prefix id of every selected path of a family, in no particular order. */
+  forEachBestPid(family: FamilyKey, fn: (pid: number) => void): void {
+    const t = this.store.table(family);
+    for (let r = 0; r < t.rowLimit; r++) {
+      if (!t.isFree(r) && (t.flagsOf(r) & (BEST | WITHDRAWN)) === BEST) fn(t.pidAt(r));
+    }
+  }
+
   /** Every selected path of a family, in no particular order. */
   forEachBest(family: FamilyKey, fn: (route: Route) => void): void {
     const t = this.store.table(family);
@@ -174,9 +186,9 @@ export class LocRib {
     }
   }
 
-  private decideAll(t: RouteTable, keys: readonly PrefixKey[]): number {
+  private decideAll(t: RouteTable, pids: readonly number[]): number {
     const batch = new BestChangeBatch(t.family);
-    for (let i = 0; i < keys.length; i++) this.decide(t, keys[i]!, batch);
+    for (let i = 0; i < pids.length; i++) this.decide(t, pids[i]!, batch);
     this.emit(batch);
     return batch.length;
   }
@@ -191,9 +203,10 @@ export class LocRib {
     }
   }
 
-  /** Run the decision for one prefix; records a change in `batch` when the best changed. */
-  private decide(t: RouteTable, key: PrefixKey, batch: BestChangeBatch): void {
-    const head = t.head(key);
+  /** Run the decision for one prefix id; records a change in `batch` when the best changed. */
+  private decide(t: RouteTable, pid: number, batch: BestChangeBatch): void {
+    const head = t.headOf(pid);
+    // Freed since it was queued: its last path went and it had no best to report.
     if (head < 0) return;
     const sources = this.store.sources;
     const sel = this.selector;
@@ -227,8 +240,7 @@ export class LocRib {
         last = r;
       }
       if (last >= 0) t.setNext(last, -1);
-      if (first < 0) t.index.delete(key);
-      else if (first !== head) t.index.set(key, first);
+      if (first !== head) t.setHead(pid, first);
     }
 
     if (winner !== prev) {
@@ -240,7 +252,8 @@ export class LocRib {
       if (prev < 0) this.countBest(t, 1);
       else if (winner < 0) this.countBest(t, -1);
       batch.push(
-        key,
+        t.keyOfPid(pid),
+        pid,
         winner < 0 ? -1 : t.sourceOf(winner),
         winner < 0 ? NO_ATTRS : t.attrsOf(winner),
         winner < 0 ? 0 : t.pathIdOf(winner),

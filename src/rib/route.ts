@@ -3,17 +3,22 @@
  * store that the Adj-RIBs-In and the Loc-RIB share (RouteStore).
  *
  * One RouteTable per address family holds every path of every source, indexed by prefix: the index
- * maps a prefix key to the first row of a chain of that prefix's paths (one per source, or per path
- * identifier with ADD-PATH, RFC 7911). A peer's Adj-RIB-In (RFC 4271 sec. 3.2) is its rows; the
- * Loc-RIB is the row flagged BEST at the head of each chain. This is the shape of OpenBGPD's and
- * BIRD's tables (a prefix entry with the list of its paths), which saves a second index per peer:
- * 3.6M paths take ~32 bytes each here (24 for the record, 8 for an IPv4 key) plus ~25 per prefix of
- * index, and no JS object per path.
+ * maps a prefix key to the prefix's id, a small dense integer whose slot holds the first row of a
+ * chain of that prefix's paths (one per source, or per path identifier with ADD-PATH, RFC 7911). A
+ * peer's Adj-RIB-In (RFC 4271 sec. 3.2) is its rows; the Loc-RIB is the row flagged BEST at the head
+ * of each chain. This is the shape of OpenBGPD's and BIRD's tables (a prefix entry with the list of
+ * its paths), which saves a second index per peer: 3.6M paths take 28 bytes each here plus ~40 per
+ * prefix (index, key and chain head), and no JS object per path.
  *
- * A row is a 24-byte record in one typed array: source, flags, path id, received and post-policy
+ * Prefix ids let everything downstream of the Loc-RIB address a prefix without hashing it again: a
+ * peer's Adj-RIB-Out is an array indexed by prefix id (adj-rib-out.ts). An id lives while its
+ * prefix has a row; a freed id keeps its key until it is reused, which only happens when a new
+ * prefix gets its first row (never while the Loc-RIB reports a batch of changes).
+ *
+ * A row is a 28-byte record in one typed array: source, flags, path id, received and post-policy
  * attribute set ids (the same id twice when import policy changed nothing), time received, chain
- * link. Free rows are threaded through the link. Row numbers are internal: they are reused as
- * soon as a row is freed, so nothing outside keeps one across calls.
+ * link, prefix id. Free rows are threaded through the link. Row numbers are internal: they are
+ * reused as soon as a row is freed, so nothing outside keeps one across calls.
  */
 
 import { AttrPool, AttrPoolStats, AttrSetId, NO_ATTRS } from './attr-intern';
@@ -126,8 +131,8 @@ export interface Route {
   best: boolean;
 }
 
-// A path's record: 6 signed 32-bit words, 24 bytes (unsigned values are stored as their bits).
-const STRIDE = 6;
+// A path's record: 7 signed 32-bit words, 28 bytes (unsigned values are stored as their bits).
+const STRIDE = 7;
 /** Next row of the same prefix, or -1; for a free row, the next free row. */
 const R_NEXT = 0;
 /** Source index (bits 0-15) and RouteFlag bits (16-23). */
@@ -136,6 +141,8 @@ const R_PATH_ID = 2;
 const R_RECEIVED = 3;
 const R_ATTRS = 4;
 const R_TIME = 5;
+/** The prefix id. */
+const R_PID = 6;
 
 const PAGE_BITS = 14;
 const PAGE_ROWS = 1 << PAGE_BITS;
@@ -146,19 +153,24 @@ const PAGE_MASK = PAGE_ROWS - 1;
  * sit together so that walking a prefix's chain costs a cache line per path, not one per field.
  */
 export class RouteTable {
+  /** Prefix key -> prefix id. */
   readonly index: PrefixIndex<PrefixKey>;
   /**
    * The records, PAGE_ROWS rows per page: growing adds a page, so a table on its way to millions
    * of paths never copies itself whole (a 3-upstream table is 3.6M rows; one copy took ~130 ms).
    */
   private pages: Int32Array[] = [];
-  /** Prefix key per row: IPv4 keys in typed pages, IPv6 ones (strings) in an array. */
-  private v4Keys: Float64Array[] = [];
-  private readonly v6Keys: string[] = [];
   private capacity = 0;
   private freeHead = -1;
   private highWater = 0;
   private rowsInUse = 0;
+  /** Per prefix id, paged like the rows: first row of the chain (-1: the id is free), and key. */
+  private heads: Int32Array[] = [];
+  private v4Keys: Float64Array[] = [];
+  private readonly v6Keys: string[] = [];
+  private pidCapacity = 0;
+  private pidHighWater = 0;
+  private readonly freePids: number[] = [];
   private readonly isV4: boolean;
 
   constructor(
@@ -173,6 +185,54 @@ export class RouteTable {
     } else {
       throw new RangeError(`no route table for ${familyName(family)}`);
     }
+  }
+
+  /** Prefix ids ever allocated: a column indexed by prefix id needs this many entries. */
+  get pidLimit(): number {
+    return this.pidHighWater;
+  }
+
+  /** The id of a prefix that has rows, or -1. */
+  pidOf(key: PrefixKey): number {
+    return this.index.get(key);
+  }
+
+  /** The key of a prefix id (also of a freed one, until the id is reused). */
+  keyOfPid(pid: number): PrefixKey {
+    return this.isV4 ? this.v4Keys[pid >>> PAGE_BITS]![pid & PAGE_MASK]! : this.v6Keys[pid]!;
+  }
+
+  /** First row of a prefix id's chain, or -1 (no rows: the id is free). */
+  headOf(pid: number): number {
+    return this.heads[pid >>> PAGE_BITS]![pid & PAGE_MASK]!;
+  }
+
+  /**
+   * The first row of a prefix's chain becomes `row`; -1 empties the chain, which frees the prefix
+   * id (its key stays readable until a new prefix takes the id).
+   */
+  setHead(pid: number, row: number): void {
+    this.heads[pid >>> PAGE_BITS]![pid & PAGE_MASK] = row;
+    if (row >= 0) return;
+    this.index.delete(this.keyOfPid(pid));
+    this.freePids.push(pid);
+  }
+
+  /** A prefix id for a key that has none yet (its chain starts empty). */
+  newPid(key: PrefixKey): number {
+    let pid = this.freePids.pop();
+    if (pid === undefined) {
+      pid = this.pidHighWater++;
+      if (pid >= this.pidCapacity) {
+        this.heads.push(new Int32Array(PAGE_ROWS).fill(-1));
+        if (this.isV4) this.v4Keys.push(new Float64Array(PAGE_ROWS));
+        this.pidCapacity += PAGE_ROWS;
+      }
+    }
+    if (this.isV4) this.v4Keys[pid >>> PAGE_BITS]![pid & PAGE_MASK] = key as number;
+    else this.v6Keys[pid] = key as string;
+    this.index.set(key, pid);
+    return pid;
   }
 
   /** Rows ever allocated: scans run over [0, rowLimit) and skip free rows. */
@@ -195,7 +255,12 @@ export class RouteTable {
   }
 
   keyAt(row: number): PrefixKey {
-    return this.isV4 ? this.v4Keys[row >>> PAGE_BITS]![row & PAGE_MASK]! : this.v6Keys[row]!;
+    return this.keyOfPid(this.f(row, R_PID));
+  }
+
+  /** The prefix id of a row. */
+  pidAt(row: number): number {
+    return this.f(row, R_PID);
   }
 
   sourceOf(row: number): number {
@@ -243,14 +308,15 @@ export class RouteTable {
 
   /** First row of a prefix's chain, or -1. */
   head(key: PrefixKey): number {
-    return this.index.get(key);
+    const pid = this.index.get(key);
+    return pid < 0 ? -1 : this.headOf(pid);
   }
 
   /**
    * A row for a path, unlinked; references on the attribute sets are taken here and dropped when
    * the row is freed.
    */
-  allocRow(key: PrefixKey, source: number, pathId: number, received: AttrSetId, attrs: AttrSetId, flags: number, time: number): number {
+  allocRow(pid: number, source: number, pathId: number, received: AttrSetId, attrs: AttrSetId, flags: number, time: number): number {
     let row = this.freeHead;
     if (row >= 0) {
       this.freeHead = this.f(row, R_NEXT);
@@ -258,9 +324,8 @@ export class RouteTable {
       row = this.highWater++;
       if (row >= this.capacity) this.grow(row + 1);
     }
-    if (this.isV4) this.v4Keys[row >>> PAGE_BITS]![row & PAGE_MASK] = key as number;
-    else this.v6Keys[row] = key as string;
     this.rowsInUse++;
+    this.s(row, R_PID, pid);
     this.s(row, R_NEXT, -1);
     this.s(row, R_SOURCE_FLAGS, source | (flags << 16));
     this.s(row, R_PATH_ID, pathId);
@@ -304,19 +369,17 @@ export class RouteTable {
     this.s(row, R_RECEIVED, NO_ATTRS);
     this.s(row, R_ATTRS, NO_ATTRS);
     this.s(row, R_SOURCE_FLAGS, FREE_ROW);
-    if (!this.isV4) this.v6Keys[row] = '';
     this.s(row, R_NEXT, this.freeHead);
     this.freeHead = row;
     this.rowsInUse--;
   }
 
-  /** Take a row out of its prefix's chain (the index entry goes when the chain empties). */
-  unlink(key: PrefixKey, row: number): void {
-    const head = this.index.get(key);
+  /** Take a row out of its prefix's chain (the prefix id is freed when the chain empties). */
+  unlink(row: number): void {
+    const pid = this.f(row, R_PID);
+    const head = this.headOf(pid);
     if (head === row) {
-      const after = this.f(row, R_NEXT);
-      if (after < 0) this.index.delete(key);
-      else this.index.set(key, after);
+      this.setHead(pid, this.f(row, R_NEXT));
     } else {
       let prev = head;
       while (prev >= 0 && this.f(prev, R_NEXT) !== row) prev = this.f(prev, R_NEXT);
@@ -326,11 +389,11 @@ export class RouteTable {
     this.s(row, R_NEXT, -1);
   }
 
-  /** Link a new row into the chain whose head (-1: none yet) the caller has already looked up. */
-  linkAfter(key: PrefixKey, row: number, head: number): void {
+  /** Link a new row of prefix `pid` into its chain, whose head (-1: none yet) the caller has looked up. */
+  linkAfter(pid: number, row: number, head: number): void {
     if (head < 0) {
       this.s(row, R_NEXT, -1);
-      this.index.set(key, row);
+      this.setHead(pid, row);
     } else {
       this.s(row, R_NEXT, this.f(head, R_NEXT));
       this.s(head, R_NEXT, row);
@@ -339,7 +402,7 @@ export class RouteTable {
 
   /** Live (not WITHDRAWN) row of a source and path id for a prefix, or -1. */
   find(key: PrefixKey, source: number, pathId: number): number {
-    return this.findFrom(this.index.get(key), source, pathId);
+    return this.findFrom(this.head(key), source, pathId);
   }
 
   /** As find(), from a chain head the caller has already looked up. */
@@ -369,17 +432,16 @@ export class RouteTable {
     };
   }
 
-  /** Approximate bytes held (records, key column and index). */
+  /** Approximate bytes held (records, index, and per prefix id its chain head and key). */
   get bytes(): number {
-    const perRow = STRIDE * 4 + (this.isV4 ? 8 : 48);
+    const perPid = 4 + (this.isV4 ? 8 : 48);
     const index = this.index instanceof V4Index ? this.index.bytes : (this.index as V6Index).bytes;
-    return this.capacity * perRow + index;
+    return this.capacity * STRIDE * 4 + this.pidCapacity * perPid + index;
   }
 
   private grow(min: number): void {
     while (this.capacity < min) {
       this.pages.push(new Int32Array(PAGE_ROWS * STRIDE));
-      if (this.isV4) this.v4Keys.push(new Float64Array(PAGE_ROWS));
       this.capacity += PAGE_ROWS;
     }
   }
@@ -395,14 +457,18 @@ export class RouteTable {
 
 }
 
-/** Keys whose paths changed, per family, in the order they changed (a key may repeat). */
+/**
+ * Prefixes whose paths changed, as prefix ids per family, in the order they changed (an id may
+ * repeat). An id freed meanwhile is skipped by the decision; one reused meanwhile is decided as the
+ * prefix that now holds it, which also has it queued: deciding twice changes nothing.
+ */
 export class ChangedKeys {
   ipv4: number[] = [];
-  ipv6: string[] = [];
+  ipv6: number[] = [];
 
-  add(key: PrefixKey): void {
-    if (typeof key === 'number') this.ipv4.push(key);
-    else this.ipv6.push(key);
+  add(family: FamilyKey, pid: number): void {
+    if (family === IPV4_UNICAST) this.ipv4.push(pid);
+    else this.ipv6.push(pid);
   }
 
   get size(): number {
@@ -412,6 +478,11 @@ export class ChangedKeys {
   clear(): void {
     this.ipv4.length = 0;
     this.ipv6.length = 0;
+  }
+
+  /** The changed prefixes as keys (tests, logs), read from the store's tables. */
+  keys(store: RouteStore): PrefixKey[] {
+    return [...this.ipv4.map((p) => store.ipv4.keyOfPid(p)), ...this.ipv6.map((p) => store.ipv6.keyOfPid(p))];
   }
 }
 
