@@ -294,7 +294,7 @@ function tableKeys(q: RibQuery, ctx: RibContext, family: FamilyKey): PrefixKey[]
     }
   }
   const keys: PrefixKey[] = [];
-  t.index.forEachKey((k) => {
+  t.forEachKey((k) => {
     if (!p || isOrLonger(k, p.key)) keys.push(k);
   });
   if (family === IPV4_UNICAST) return Array.from(Float64Array.from(keys as number[]).sort());

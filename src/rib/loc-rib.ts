@@ -145,7 +145,7 @@ export class LocRib {
     for (const t of [this.store.ipv4, this.store.ipv6]) {
       // Ids first: deciding relinks chains and may free ids.
       const pids: number[] = [];
-      t.index.forEachKey((k) => pids.push(t.pidOf(k)));
+      t.forEachKey((k) => pids.push(t.pidOf(k)));
       n += this.decideAll(t, pids);
     }
     return n;

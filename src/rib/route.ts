@@ -11,9 +11,11 @@
  * prefix (index, key and chain head), and no JS object per path.
  *
  * Prefix ids let everything downstream of the Loc-RIB address a prefix without hashing it again: a
- * peer's Adj-RIB-Out is an array indexed by prefix id (adj-rib-out.ts). An id lives while its
- * prefix has a row; a freed id keeps its key until it is reused, which only happens when a new
- * prefix gets its first row (never while the Loc-RIB reports a batch of changes).
+ * peer's Adj-RIB-Out is an array indexed by prefix id (adj-rib-out.ts). An id is live while its
+ * prefix has a row. One whose chain empties stays in the index, empty, and is live again if its
+ * prefix comes back (a flap or a session re-feeding its table costs no index insert or delete);
+ * it goes to another prefix only when a new prefix needs an id, which never happens while the
+ * Loc-RIB reports a batch of changes. Until then it keeps its key.
  *
  * A row is a 28-byte record in one typed array: source, flags, path id, received and post-policy
  * attribute set ids (the same id twice when import policy changed nothing), time received, chain
@@ -170,7 +172,9 @@ export class RouteTable {
   private readonly v6Keys: string[] = [];
   private pidCapacity = 0;
   private pidHighWater = 0;
-  private readonly freePids: number[] = [];
+  /** Ids whose chain emptied (still indexed; may hold stale entries, checked when popped). */
+  private emptyPids: number[] = [];
+  private livePids = 0;
   private readonly isV4: boolean;
 
   constructor(
@@ -192,7 +196,7 @@ export class RouteTable {
     return this.pidHighWater;
   }
 
-  /** The id of a prefix that has rows, or -1. */
+  /** The id of a prefix (it may have no rows: headOf says), or -1. */
   pidOf(key: PrefixKey): number {
     return this.index.get(key);
   }
@@ -207,21 +211,31 @@ export class RouteTable {
     return this.heads[pid >>> PAGE_BITS]![pid & PAGE_MASK]!;
   }
 
-  /**
-   * The first row of a prefix's chain becomes `row`; -1 empties the chain, which frees the prefix
-   * id (its key stays readable until a new prefix takes the id).
-   */
+  /** The first row of a prefix's chain becomes `row`; -1 empties the chain (the id stays indexed). */
   setHead(pid: number, row: number): void {
-    this.heads[pid >>> PAGE_BITS]![pid & PAGE_MASK] = row;
-    if (row >= 0) return;
-    this.index.delete(this.keyOfPid(pid));
-    this.freePids.push(pid);
+    const page = this.heads[pid >>> PAGE_BITS]!;
+    const i = pid & PAGE_MASK;
+    const was = page[i]!;
+    page[i] = row;
+    if (was < 0 && row >= 0) this.livePids++;
+    else if (was >= 0 && row < 0) {
+      this.livePids--;
+      this.emptyPids.push(pid);
+      if (this.emptyPids.length > 2 * this.pidHighWater + 1024) this.compactEmpty();
+    }
   }
 
-  /** A prefix id for a key that has none yet (its chain starts empty). */
+  /** An id for a key that has none (its chain starts empty): an emptied one, or a new one. */
   newPid(key: PrefixKey): number {
-    let pid = this.freePids.pop();
-    if (pid === undefined) {
+    let pid = -1;
+    while (this.emptyPids.length > 0) {
+      const p = this.emptyPids.pop()!;
+      if (this.headOf(p) >= 0) continue; // live again since it emptied
+      this.index.delete(this.keyOfPid(p));
+      pid = p;
+      break;
+    }
+    if (pid < 0) {
       pid = this.pidHighWater++;
       if (pid >= this.pidCapacity) {
         this.heads.push(new Int32Array(PAGE_ROWS).fill(-1));
@@ -233,6 +247,25 @@ export class RouteTable {
     else this.v6Keys[pid] = key as string;
     this.index.set(key, pid);
     return pid;
+  }
+
+  /** Drop stale and repeated entries of the empty list (a prefix that flaps pushes its id each time). */
+  private compactEmpty(): void {
+    const seen = new Uint8Array(this.pidHighWater);
+    const kept: number[] = [];
+    for (const p of this.emptyPids) {
+      if (this.headOf(p) >= 0 || seen[p] !== 0) continue;
+      seen[p] = 1;
+      kept.push(p);
+    }
+    this.emptyPids = kept;
+  }
+
+  /** Every prefix that has rows, in no particular order; the table must not change meanwhile. */
+  forEachKey(fn: (key: PrefixKey) => void): void {
+    this.index.forEachKey((k) => {
+      if (this.headOf(this.index.get(k)) >= 0) fn(k);
+    });
   }
 
   /** Rows ever allocated: scans run over [0, rowLimit) and skip free rows. */
@@ -247,7 +280,7 @@ export class RouteTable {
 
   /** Prefixes with at least one row. */
   get prefixCount(): number {
-    return this.index.size;
+    return this.livePids;
   }
 
   isFree(row: number): boolean {

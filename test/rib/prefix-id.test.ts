@@ -44,14 +44,28 @@ t.test('a prefix id lives while its prefix has paths and is reused once freed', 
   t.equal(tbl.pidOf(key('198.51.100.0/24')), pid, 'still there while the Loc-RIB has not decided');
   loc.update(changes);
   t.same(seen, [pid], 'the withdrawal is reported with the id');
-  t.equal(tbl.pidOf(key('198.51.100.0/24')), -1, 'freed after the decision');
+  t.equal(tbl.head(key('198.51.100.0/24')), -1, 'no paths after the decision');
   t.equal(tbl.headOf(pid), -1);
-  t.equal(tbl.keyOfPid(pid), key('198.51.100.0/24'), 'a freed id keeps its key until reused');
+  t.equal(tbl.prefixCount, 1, 'and no longer counted');
+  t.equal(tbl.keyOfPid(pid), key('198.51.100.0/24'), 'an emptied id keeps its key until reused');
+
+  // The same prefix back (a flap): it gets its own id again.
+  const back = new ChangedKeys();
+  a.announce([key('198.51.100.0/24')], attrs, { now: 0 }, back);
+  t.equal(tbl.pidOf(key('198.51.100.0/24')), pid, 'a prefix that comes back has its id again');
+  t.equal(tbl.prefixCount, 2);
+  loc.update(back);
+  a.withdraw([key('198.51.100.0/24')], 0, back);
+  loc.update(back);
+  const keysNow: number[] = [];
+  tbl.forEachKey((k) => keysNow.push(k as number));
+  t.same(keysNow, [key('203.0.113.0/24')], 'listings skip emptied prefixes');
 
   const next = new ChangedKeys();
   a.announce([key('192.0.2.128/25')], attrs, { now: 0 }, next);
-  t.equal(tbl.pidOf(key('192.0.2.128/25')), pid, 'the next new prefix takes the freed id');
+  t.equal(tbl.pidOf(key('192.0.2.128/25')), pid, 'the next new prefix takes the emptied id');
   t.equal(tbl.keyOfPid(pid), key('192.0.2.128/25'));
+  t.equal(tbl.pidOf(key('198.51.100.0/24')), -1, 'and its old prefix leaves the index');
   t.equal(tbl.pidOf(key('203.0.113.0/24')), other, 'the other prefix keeps its id');
 
   // A path that never won (filtered) frees its id as soon as it goes: nothing reported it.
@@ -59,9 +73,9 @@ t.test('a prefix id lives while its prefix has paths and is reused once freed', 
   a.set(key('198.18.0.0/15'), 0, attrs, -1, 2, 0, f);
   const fid = tbl.pidOf(key('198.18.0.0/15'));
   a.withdraw([key('198.18.0.0/15')], 0, f);
-  t.equal(tbl.pidOf(key('198.18.0.0/15')), -1);
+  t.equal(tbl.head(key('198.18.0.0/15')), -1);
   t.equal(tbl.headOf(fid), -1);
-  t.equal(tbl.pidLimit, 3, 'ids are dense: freed ones are taken before new ones');
+  t.equal(tbl.pidLimit, 3, 'ids are dense: emptied ones are taken before new ones');
   store.pool.release(attrs);
   t.end();
 });
