@@ -5,9 +5,10 @@
  * peer get" is one array read, no hashing and no object per prefix. Exports are computed and
  * encoded per attribute set (export-table.ts), not per prefix.
  *
- * A prefix id is freed when its prefix loses its last path; by then the Loc-RIB has reported the
- * withdrawal and the engine has removed the prefix here in the same call, so an entry never
- * outlives its prefix. A dirty id may: it is then re-evaluated as whatever prefix holds the id.
+ * A prefix id can go to another prefix once its own has lost its last path; by then the Loc-RIB
+ * has reported the withdrawal and the engine has removed the prefix here in the same call, so an
+ * entry never outlives its prefix. A dirty id may: it is then re-evaluated as whatever prefix holds
+ * the id.
  *
  * A prefix whose new export could not be sent yet (the peer's queue is full) waits in `dirty` and
  * is re-evaluated from the Loc-RIB when the peer drains: nothing is lost and the queue stays

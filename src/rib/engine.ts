@@ -847,10 +847,9 @@ export class RouteEngine {
       const batch = this.newBatch(r);
       const t = this.store.table(family);
       for (const pid of pids) {
-        // The prefix id's best path now (the id may have been freed: then there is none).
-        const head = t.headOf(pid);
-        const best = head >= 0 && (t.flagsOf(head) & (RouteFlag.BEST | RouteFlag.WITHDRAWN)) === RouteFlag.BEST;
-        this.stage(r, batch, family, pid, t.keyOfPid(pid), best ? t.sourceOf(head) : -1, best ? t.attrsOf(head) : NO_ATTRS);
+        // The prefix's best path now (none if the prefix has emptied meanwhile).
+        const best = t.bestRow(pid);
+        this.stage(r, batch, family, pid, t.keyOfPid(pid), best < 0 ? -1 : t.sourceOf(best), best < 0 ? NO_ATTRS : t.attrsOf(best));
       }
       this.send(r, family, batch);
       this.drainPace.took(pids.length, performance.now() - started);

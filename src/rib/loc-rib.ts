@@ -143,9 +143,9 @@ export class LocRib {
   recomputeAll(): number {
     let n = 0;
     for (const t of [this.store.ipv4, this.store.ipv6]) {
-      // Ids first: deciding relinks chains and may free ids.
+      // Ids first: deciding relinks chains and may empty them.
       const pids: number[] = [];
-      t.forEachKey((k) => pids.push(t.pidOf(k)));
+      t.forEachPid((pid) => pids.push(pid));
       n += this.decideAll(t, pids);
     }
     return n;
@@ -154,9 +154,9 @@ export class LocRib {
   /** The selected path of a prefix. */
   best(key: PrefixKey): Route | undefined {
     const t = this.store.tableOf(key);
-    const head = t.head(key);
-    if (head < 0 || (t.flagsOf(head) & (BEST | WITHDRAWN)) !== BEST) return undefined;
-    return t.route(head, this.store.sources);
+    const pid = t.pidOf(key);
+    const row = pid < 0 ? -1 : t.bestRow(pid);
+    return row < 0 ? undefined : t.route(row, this.store.sources);
   }
 
   /** Every path of a prefix, the selected one first (ineligible ones included, ghosts not). */
@@ -172,18 +172,14 @@ export class LocRib {
   /** The prefix id of every selected path of a family, in no particular order. */
   forEachBestPid(family: FamilyKey, fn: (pid: number) => void): void {
     const t = this.store.table(family);
-    for (let r = 0; r < t.rowLimit; r++) {
-      if (!t.isFree(r) && (t.flagsOf(r) & (BEST | WITHDRAWN)) === BEST) fn(t.pidAt(r));
-    }
+    for (let r = 0; r < t.rowLimit; r++) if (t.isBest(r)) fn(t.pidAt(r));
   }
 
   /** Every selected path of a family, in no particular order. */
   forEachBest(family: FamilyKey, fn: (route: Route) => void): void {
     const t = this.store.table(family);
     const sources = this.store.sources;
-    for (let r = 0; r < t.rowLimit; r++) {
-      if (!t.isFree(r) && (t.flagsOf(r) & (BEST | WITHDRAWN)) === BEST) fn(t.route(r, sources));
-    }
+    for (let r = 0; r < t.rowLimit; r++) if (t.isBest(r)) fn(t.route(r, sources));
   }
 
   private decideAll(t: RouteTable, pids: readonly number[]): number {
@@ -206,7 +202,7 @@ export class LocRib {
   /** Run the decision for one prefix id; records a change in `batch` when the best changed. */
   private decide(t: RouteTable, pid: number, batch: BestChangeBatch): void {
     const head = t.headOf(pid);
-    // Freed since it was queued: its last path went and it had no best to report.
+    // Emptied since it was queued: its last path went and it had no best to report.
     if (head < 0) return;
     const sources = this.store.sources;
     const sel = this.selector;

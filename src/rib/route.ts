@@ -166,7 +166,7 @@ export class RouteTable {
   private freeHead = -1;
   private highWater = 0;
   private rowsInUse = 0;
-  /** Per prefix id, paged like the rows: first row of the chain (-1: the id is free), and key. */
+  /** Per prefix id, paged like the rows: first row of the chain (-1: emptied or never used), and key. */
   private heads: Int32Array[] = [];
   private v4Keys: Float64Array[] = [];
   private readonly v6Keys: string[] = [];
@@ -201,12 +201,12 @@ export class RouteTable {
     return this.index.get(key);
   }
 
-  /** The key of a prefix id (also of a freed one, until the id is reused). */
+  /** The key of a prefix id (also of an emptied one, until the id goes to another prefix). */
   keyOfPid(pid: number): PrefixKey {
     return this.isV4 ? this.v4Keys[pid >>> PAGE_BITS]![pid & PAGE_MASK]! : this.v6Keys[pid]!;
   }
 
-  /** First row of a prefix id's chain, or -1 (no rows: the id is free). */
+  /** First row of a prefix id's chain, or -1 (the prefix has no rows). */
   headOf(pid: number): number {
     return this.heads[pid >>> PAGE_BITS]![pid & PAGE_MASK]!;
   }
@@ -261,11 +261,20 @@ export class RouteTable {
     this.emptyPids = kept;
   }
 
+  /** The id of every prefix that has rows, in no particular order; the table must not change meanwhile. */
+  forEachPid(fn: (pid: number) => void): void {
+    for (let pid = 0; pid < this.pidHighWater; pid++) if (this.headOf(pid) >= 0) fn(pid);
+  }
+
   /** Every prefix that has rows, in no particular order; the table must not change meanwhile. */
   forEachKey(fn: (key: PrefixKey) => void): void {
-    this.index.forEachKey((k) => {
-      if (this.headOf(this.index.get(k)) >= 0) fn(k);
-    });
+    this.forEachPid((pid) => fn(this.keyOfPid(pid)));
+  }
+
+  /** The selected path of a prefix id (its chain head, flagged BEST and not a withdrawn ghost), or -1. */
+  bestRow(pid: number): number {
+    const head = this.headOf(pid);
+    return head >= 0 && this.isBest(head) ? head : -1;
   }
 
   /** Rows ever allocated: scans run over [0, rowLimit) and skip free rows. */
@@ -281,6 +290,11 @@ export class RouteTable {
   /** Prefixes with at least one row. */
   get prefixCount(): number {
     return this.livePids;
+  }
+
+  /** The row is its prefix's selected path: BEST and not a withdrawn ghost (free rows carry no flags). */
+  isBest(row: number): boolean {
+    return ((this.f(row, R_SOURCE_FLAGS) >>> 16) & (RouteFlag.BEST | RouteFlag.WITHDRAWN)) === RouteFlag.BEST;
   }
 
   isFree(row: number): boolean {
@@ -407,7 +421,7 @@ export class RouteTable {
     this.rowsInUse--;
   }
 
-  /** Take a row out of its prefix's chain (the prefix id is freed when the chain empties). */
+  /** Take a row out of its prefix's chain (the chain may empty: see setHead). */
   unlink(row: number): void {
     const pid = this.f(row, R_PID);
     const head = this.headOf(pid);
@@ -461,7 +475,7 @@ export class RouteTable {
       attrs: this.attrsOf(row),
       flags,
       receivedAt: this.timeOf(row),
-      best: (flags & (RouteFlag.BEST | RouteFlag.WITHDRAWN)) === RouteFlag.BEST,
+      best: this.isBest(row),
     };
   }
 
@@ -492,8 +506,8 @@ export class RouteTable {
 
 /**
  * Prefixes whose paths changed, as prefix ids per family, in the order they changed (an id may
- * repeat). An id freed meanwhile is skipped by the decision; one reused meanwhile is decided as the
- * prefix that now holds it, which also has it queued: deciding twice changes nothing.
+ * repeat). An id emptied meanwhile is skipped by the decision; one that went to another prefix
+ * meanwhile is decided as that prefix, which also has it queued: deciding twice changes nothing.
  */
 export class ChangedKeys {
   ipv4: number[] = [];
