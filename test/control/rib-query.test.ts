@@ -22,20 +22,10 @@ import { silentLogger } from '../../src/log';
 import { RouteEngine } from '../../src/rib/engine';
 import type { Peer } from '../../src/session/peer';
 import { defaultContext } from '../../src/wire/context';
-import { Framer } from '../../src/wire/header';
 import { AsPathSegmentType, IPV4_UNICAST, IPV6_UNICAST, Origin, WellKnownCommunity } from '../../src/wire/iana';
-import { decodeMessage, encodeMessage } from '../../src/wire/message';
 import { buildUpdate, UpdateMessage } from '../../src/wire/update';
 import type { PathAttributes } from '../../src/wire/attributes/types';
-
-function onWire(msg: UpdateMessage): UpdateMessage {
-  const ctx = defaultContext();
-  const f = new Framer();
-  f.push(encodeMessage(msg, ctx));
-  const out = decodeMessage(f.next()!, ctx);
-  if (out.type !== 'update') throw new Error(`decoded a ${out.type}`);
-  return out;
-}
+import { onWire } from '../helpers/wire';
 
 const seq = (...asns: number[]) => [{ type: AsPathSegmentType.AS_SEQUENCE, asns }];
 

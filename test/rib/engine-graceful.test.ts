@@ -12,12 +12,11 @@ import { RouteEngine } from '../../src/rib/engine';
 import type { GracefulInfo, Peer } from '../../src/session/peer';
 import { ErrorAction } from '../../src/wire/attributes/types';
 import { defaultContext } from '../../src/wire/context';
-import { Framer } from '../../src/wire/header';
 import { Afi, AsPathSegmentType, FamilyKey, IPV4_UNICAST, IPV6_UNICAST, Origin, Safi } from '../../src/wire/iana';
-import { decodeMessage, encodeMessage } from '../../src/wire/message';
 import type { PeerGracefulRestart } from '../../src/wire/negotiate';
 import { NlriList } from '../../src/wire/nlri';
 import { buildUpdate, endOfRib, UpdateMessage } from '../../src/wire/update';
+import { onWire } from '../helpers/wire';
 
 const PEER_AS = 65002;
 const V4 = ['198.51.100.0/24', '198.51.101.0/24'];
@@ -54,18 +53,6 @@ function establish(engine: RouteEngine, p: FakePeer, gr?: PeerGracefulRestart): 
 
 function grCap(families: [FamilyKey, boolean][], restartTime = 120): PeerGracefulRestart {
   return { restarting: true, notification: false, restartTime, families: families.map(([family, forwardingPreserved]) => ({ family, forwardingPreserved })) };
-}
-
-/** Encode and decode, as if it came over a session (4-octet AS, no ADD-PATH). */
-function onWire(msg: UpdateMessage): UpdateMessage {
-  const ctx = defaultContext();
-  const f = new Framer();
-  f.push(encodeMessage(msg, ctx));
-  const frame = f.next();
-  if (!frame) throw new Error('no frame');
-  const out = decodeMessage(frame, ctx);
-  if (out.type !== 'update') throw new Error(`decoded a ${out.type}`);
-  return out;
 }
 
 const attrs = () => ({ origin: Origin.IGP, asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [PEER_AS] }] });

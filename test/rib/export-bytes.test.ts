@@ -21,22 +21,12 @@ import { encodeMessage } from '../../src/wire/message';
 import { NlriList } from '../../src/wire/nlri';
 import { buildUpdate, decodeUpdate, UpdateMessage } from '../../src/wire/update';
 import { Writer } from '../../src/wire/writer';
+import { prng } from '../bench/full-table';
 
 const LOCAL_AS = 65000;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 t.test('the byte-level export writes what the general export writes', (t) => {
-  const rand = rng(4271);
+  const rand = prng(4271);
   const int = (n: number) => Math.floor(rand() * n);
   const maybe = (p: number) => rand() < p;
   const asn = () => (maybe(0.5) ? 64512 + int(1000) : 4200000000 + int(1000));

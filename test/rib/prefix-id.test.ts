@@ -16,9 +16,11 @@ import { PathAttributes } from '../../src/wire/attributes/types';
 import { defaultContext } from '../../src/wire/context';
 import { Framer } from '../../src/wire/header';
 import { Afi, AsPathSegmentType, FamilyKey, IPV4_UNICAST, IPV6_UNICAST, Origin, Safi } from '../../src/wire/iana';
-import { decodeMessage, encodeMessage } from '../../src/wire/message';
+import { decodeMessage } from '../../src/wire/message';
 import { NlriList } from '../../src/wire/nlri';
-import { buildUpdate, UpdateMessage } from '../../src/wire/update';
+import { buildUpdate } from '../../src/wire/update';
+import { prng } from '../bench/full-table';
+import { onWire } from '../helpers/wire';
 
 const key = (p: string) => parseKey(p)!;
 
@@ -109,26 +111,6 @@ function fakePeer(address: string, remoteAs: number): FakePeer {
 
 const asPeer = (p: FakePeer): Peer => p as unknown as Peer;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function onWire(msg: UpdateMessage): UpdateMessage {
-  const ctx = defaultContext();
-  const f = new Framer();
-  f.push(encodeMessage(msg, ctx));
-  const out = decodeMessage(f.next()!, ctx);
-  if (out.type !== 'update') throw new Error(`decoded a ${out.type}`);
-  return out;
-}
-
 const V4_POOL = Array.from({ length: 48 }, (_, i) => `10.${i >> 3}.${(i & 7) * 16}.0/${20 + (i % 5)}`);
 const V6_POOL = Array.from({ length: 24 }, (_, i) => formatKey(key(`2001:db8:${(i * 16).toString(16)}::/${44 + (i % 5)}`)));
 
@@ -141,7 +123,7 @@ t.test('randomized churn with id reuse: the peer holds exactly the Loc-RIB, and 
     p.negotiated = { families: [IPV4_UNICAST, IPV6_UNICAST], encode: defaultContext() };
     engine.onEstablished(asPeer(p));
   }
-  const rand = rng(20261124);
+  const rand = prng(20261124);
   /** What the upstream announces now: prefix -> AS path length (the attribute set). */
   const announced = new Map<string, number>();
   /** What the monitor was sent: prefix -> AS path it got. */

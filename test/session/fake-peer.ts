@@ -6,6 +6,7 @@
 
 import net from 'node:net';
 import type { Logger } from '../../src/log';
+import type { PeerConfig } from '../../src/session/peer';
 import type { Capability } from '../../src/wire/capabilities/types';
 import { defaultContext } from '../../src/wire/context';
 import { Afi, AsPathSegmentType, Origin, Safi } from '../../src/wire/iana';
@@ -18,6 +19,31 @@ export { freePort, waitFor };
 
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Our side of a session with a fake peer on 127.0.0.1: AS 65001 to the fake's AS 65002, hold time
+ * 3 s, no families or optional capabilities, and an IdleHold long enough that a session that went
+ * down stays down while the test looks at why.
+ */
+export function fakePeerConfig(port: number, over: Partial<PeerConfig> = {}): PeerConfig {
+  return {
+    name: 'fake',
+    remoteAddress: '127.0.0.1',
+    remotePort: port,
+    remoteAs: 65002,
+    localAs: 65001,
+    routerId: '10.0.0.1',
+    passive: false,
+    holdTime: 3,
+    connectRetry: 1,
+    families: [],
+    routeRefresh: false,
+    enhancedRouteRefresh: false,
+    extendedMessage: false,
+    idleHold: { initial: 60, max: 60, stablePeriod: 300 },
+    ...over,
+  };
+}
 
 export interface LogCall {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -7,32 +7,13 @@
 import t from 'tap';
 import type net from 'node:net';
 import { silentLogger } from '../../src/log';
-import { Peer, PeerConfig, PeerHooks } from '../../src/session/peer';
+import { Peer, PeerHooks } from '../../src/session/peer';
 import { ErrorCode } from '../../src/wire/iana';
 import { KEEPALIVE } from '../../src/wire/keepalive';
-import { bigUpdate, FakeServer, fakeOpen, waitFor } from './fake-peer';
+import { bigUpdate, FakeServer, fakeOpen, fakePeerConfig, waitFor } from './fake-peer';
 
 const HOST = '127.0.0.1';
 const HOLD = 3;
-
-function config(port: number): PeerConfig {
-  return {
-    name: 'fake',
-    remoteAddress: HOST,
-    remotePort: port,
-    remoteAs: 65002,
-    localAs: 65001,
-    routerId: '10.0.0.1',
-    passive: false,
-    holdTime: HOLD,
-    connectRetry: 1,
-    families: [],
-    routeRefresh: false,
-    enhancedRouteRefresh: false,
-    extendedMessage: false,
-    idleHold: { initial: 60, max: 60, stablePeriod: 300 },
-  };
-}
 
 t.test('messages restart the HoldTimer; silence for a hold time ends the session', async (t) => {
   let lastSent = 0;
@@ -58,7 +39,7 @@ t.test('messages restart the HoldTimer; silence for a hold time ends the session
   });
   const downs: string[] = [];
   const hooks: PeerHooks = { onEstablished() {}, onUpdate() {}, onRouteRefresh() {}, onSessionDown: (_p, reason) => void downs.push(reason) };
-  const peer = new Peer(config(fake.port), hooks, silentLogger);
+  const peer = new Peer(fakePeerConfig(fake.port, { remoteAddress: HOST, holdTime: HOLD }), hooks, silentLogger);
   t.teardown(() => peer.dispose());
   peer.start();
   t.ok(await waitFor(() => peer.state === 'Established', 10_000), 'Established');

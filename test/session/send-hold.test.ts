@@ -15,7 +15,7 @@ import type { State } from '../../src/session/fsm';
 import { Peer, PeerConfig, PeerHooks } from '../../src/session/peer';
 import { ErrorCode } from '../../src/wire/iana';
 import { KEEPALIVE } from '../../src/wire/keepalive';
-import { bigUpdate, FakeServer, fakeOpen, sleep, waitFor } from './fake-peer';
+import { bigUpdate, FakeServer, fakeOpen, fakePeerConfig, sleep, waitFor } from './fake-peer';
 
 const HOST = '127.0.0.1';
 const LOCAL_AS = 65001;
@@ -26,25 +26,7 @@ const SEND_HOLD = 4;
 const MAX_PUSH_BYTES = 512 << 20;
 
 function config(port: number, over: Partial<PeerConfig> = {}): PeerConfig {
-  return {
-    name: 'fake',
-    remoteAddress: HOST,
-    remotePort: port,
-    remoteAs: FAKE_AS,
-    localAs: LOCAL_AS,
-    routerId: '10.0.0.1',
-    passive: false,
-    holdTime: HOLD,
-    connectRetry: 1,
-    families: [],
-    routeRefresh: false,
-    enhancedRouteRefresh: false,
-    extendedMessage: false,
-    sendHoldTime: SEND_HOLD,
-    // Keep the peer from reconnecting while the test looks at how it went down.
-    idleHold: { initial: 60, max: 60, stablePeriod: 300 },
-    ...over,
-  };
+  return fakePeerConfig(port, { remoteAddress: HOST, remoteAs: FAKE_AS, localAs: LOCAL_AS, holdTime: HOLD, sendHoldTime: SEND_HOLD, ...over });
 }
 
 interface Run {
