@@ -15,6 +15,16 @@
  *
  * Ids are valid until `reset()`, which the engine calls only between batches (`maybeReset`): a
  * table that outgrows the live attribute sets (ids of withdrawn sets pile up) starts over.
+ *
+ * Exports made on bytes (export-bytes.ts, the plain eBGP case of a transit PoP) keep no record:
+ * their id names the attribute set and family (FAST_ID), and `record` writes the bytes again from
+ * the stored set when an UPDATE is packed, once per UPDATE (the engine packs a batch as soon as it is
+ * staged, while the Loc-RIB still holds the set). That leaves a full table's export to a peer at
+ * the per-set columns, not ~30 MB of copied attribute bytes.
+ *
+ * The table holds no reference on the sets it caches exports of: an entry carries the set's
+ * generation (AttrPool.generation) and is a miss once the set was freed, so a withdrawn set leaves
+ * the pool at once instead of waiting for the table to start over.
  */
 
 import { ipv6BytesShared } from '../wire/addr';
@@ -33,6 +43,9 @@ export const MISS = -2;
 
 const SLAB = 256 * 1024;
 
+/** Bit of an export id made on bytes: the rest is attribute set id * 2 + family (0: IPv4, 1: IPv6). */
+const FAST_ID = 0x40000000;
+
 /** Encode an export attribute object as a record (see the module comment); false if it cannot go. */
 export function writeExportRecord(w: Writer, a: PathAttributes, family: FamilyKey, ctx: CodecContext): boolean {
   const start = w.pos;
@@ -49,11 +62,16 @@ export function writeExportRecord(w: Writer, a: PathAttributes, family: FamilyKe
 }
 
 export class ExportTable {
-  /** Export id per attribute set, per family (index 0: IPv4, 1: IPv6); MISS when not computed. */
-  private slot: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
-  /** The source index the slot was computed for (the export depends on the source's kind). */
-  private src: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
-  private cached = 0;
+  /**
+   * Export id per attribute set (MISS when not computed), for one family and source: a set carries
+   * the next hop of one family, so one entry per set serves, and a set used in both families only
+   * costs a recomputation now and then.
+   */
+  private slot = new Int32Array(0);
+  /** The source index * 2 + family (0: IPv4, 1: IPv6) the slot was computed for (the export depends on the source's kind). */
+  private src = new Uint32Array(0);
+  /** The set's generation when the slot was computed. */
+  private gen = new Uint32Array(0);
   // Records: slab number, offset in it, length.
   private recSlab = new Uint32Array(1024);
   private recOff = new Uint32Array(1024);
@@ -62,6 +80,10 @@ export class ExportTable {
   private slabs: Uint8Array[] = [];
   private slabPos = SLAB;
   private readonly w = new Writer(512);
+  /** Writes the bytes of FAST_ID exports for `record` (not `w`: a record is read while `add` may run). */
+  private readonly fw = new Writer(512);
+  /** The target of the FAST_ID exports (one per table: it follows from the export profile). */
+  private fastTarget: FastExportTarget | undefined;
   /** Export id of a filter result (prefix-dependent policies), per source and family. */
   memo = new WeakMap<PathAttributes, Map<number, number>>();
   /** GRACEFUL_SHUTDOWN variant (drain) of an export id. */
@@ -76,33 +98,30 @@ export class ExportTable {
 
   /** The cached export id of set `attrs` from `source`, or MISS. */
   lookup(attrs: AttrSetId, family: FamilyKey, source: number): number {
-    const f = family === IPV4_UNICAST ? 0 : 1;
-    const slot = this.slot[f];
-    if (attrs >= slot.length) return MISS;
-    const id = slot[attrs]!;
-    return id !== MISS && this.src[f][attrs] === source ? id : MISS;
+    if (attrs >= this.slot.length) return MISS;
+    const id = this.slot[attrs]!;
+    return id !== MISS && this.src[attrs] === source * 2 + (family === IPV4_UNICAST ? 0 : 1) && this.gen[attrs] === this.pool.generation(attrs) ? id : MISS;
   }
 
-  /** Remember `id` as the export of set `attrs` from `source` (retains the set while cached). */
+  /** Remember `id` as the export of set `attrs` (live) from `source`. */
   store(attrs: AttrSetId, family: FamilyKey, source: number, id: number): void {
-    const f = family === IPV4_UNICAST ? 0 : 1;
-    if (attrs >= this.slot[f].length) this.grow(f, attrs + 1);
-    if (this.slot[f][attrs] === MISS) {
-      this.pool.retain(attrs);
-      this.cached++;
-    }
-    this.slot[f][attrs] = id;
-    this.src[f][attrs] = source;
+    if (attrs >= this.slot.length) this.grow(attrs + 1);
+    this.slot[attrs] = id;
+    this.src[attrs] = source * 2 + (family === IPV4_UNICAST ? 0 : 1);
+    this.gen[attrs] = this.pool.generation(attrs);
   }
 
-  private grow(f: 0 | 1, need: number): void {
-    const size = Math.max(need, this.slot[f].length * 2, 1024);
+  private grow(need: number): void {
+    const size = Math.max(need, Math.ceil(this.slot.length * 1.5), 1024);
     const slot = new Int32Array(size).fill(MISS);
-    slot.set(this.slot[f]);
-    const src = new Int32Array(size);
-    src.set(this.src[f]);
-    this.slot[f] = slot;
-    this.src[f] = src;
+    slot.set(this.slot);
+    const src = new Uint32Array(size);
+    src.set(this.src);
+    const gen = new Uint32Array(size);
+    gen.set(this.gen);
+    this.slot = slot;
+    this.src = src;
+    this.gen = gen;
   }
 
   /** Encode `a` (an export, or null) as a record; its id, or NOT_EXPORTED. */
@@ -119,12 +138,14 @@ export class ExportTable {
    * id, NOT_EXPORTED, or MISS when the set needs the general export.
    */
   addEbgp(attrs: AttrSetId, family: FamilyKey, target: FastExportTarget): number {
+    if (this.fastTarget === undefined) this.fastTarget = target;
+    else if (!sameTarget(this.fastTarget, target)) return MISS;
     const w = this.w;
     w.reset();
     const r = writeEbgpExport(w, this.pool.view(attrs), family === IPV4_UNICAST, target);
     if (r === FAST_UNSUPPORTED) return MISS;
     if (r === FAST_NOT_EXPORTED) return NOT_EXPORTED;
-    return this.keep(w.view());
+    return FAST_ID | (attrs * 2 + (family === IPV4_UNICAST ? 0 : 1));
   }
 
   /** Store a record's bytes in the arena; its id. */
@@ -153,8 +174,18 @@ export class ExportTable {
     return id;
   }
 
-  /** The record of export `id` (a view: valid until reset). */
+  /**
+   * The record of export `id`: a view, valid until reset, or for an export made on bytes until the
+   * next `record` or `same` call on this table.
+   */
   record(id: number): Uint8Array {
+    if ((id & FAST_ID) !== 0) {
+      const attrs = (id & ~FAST_ID) >>> 1;
+      const w = this.fw;
+      w.reset();
+      writeEbgpExport(w, this.pool.view(attrs), (id & 1) === 0, this.fastTarget!);
+      return w.view();
+    }
     const off = this.recOff[id]!;
     return this.slabs[this.recSlab[id]!]!.subarray(off, off + this.recLen[id]!);
   }
@@ -163,13 +194,10 @@ export class ExportTable {
   same(id: number, t: ExportTable, other: number): boolean {
     if (t === this && id === other) return true;
     if (id < 0 || other < 0) return id === other;
-    const n = this.recLen[id]!;
-    if (n !== t.recLen[other]) return false;
-    const a = this.slabs[this.recSlab[id]!]!;
-    const b = t.slabs[t.recSlab[other]!]!;
-    const ao = this.recOff[id]!;
-    const bo = t.recOff[other]!;
-    for (let i = 0; i < n; i++) if (a[ao + i] !== b[bo + i]) return false;
+    const a = (id & FAST_ID) !== 0 ? Buffer.from(this.record(id)) : this.record(id);
+    const b = t.record(other);
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
   }
 
@@ -178,18 +206,11 @@ export class ExportTable {
     if (this.records > 2 * this.pool.size + 4096) this.reset();
   }
 
-  /** Forget every export (ids become invalid) and release the cached sets. */
+  /** Forget every export (ids become invalid). */
   reset(): void {
-    const ids = new Int32Array(this.cached);
-    let n = 0;
-    for (const f of [0, 1] as const) {
-      const slot = this.slot[f];
-      for (let i = 0; i < slot.length; i++) if (slot[i] !== MISS) ids[n++] = i;
-      this.slot[f] = new Int32Array(0);
-      this.src[f] = new Int32Array(0);
-    }
-    this.pool.releaseAll(ids);
-    this.cached = 0;
+    this.slot = new Int32Array(0);
+    this.src = new Uint32Array(0);
+    this.gen = new Uint32Array(0);
     this.records = 0;
     this.slabs = [];
     this.slabPos = SLAB;
@@ -198,5 +219,17 @@ export class ExportTable {
     this.recLen = new Uint32Array(1024);
     this.memo = new WeakMap();
     this.gshut.clear();
+    this.fastTarget = undefined;
   }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameTarget(a: FastExportTarget, b: FastExportTarget): boolean {
+  return a === b || (a.localAs === b.localAs && a.sendMed === b.sendMed && sameBytes(a.nextHop4, b.nextHop4) && sameBytes(a.nextHop6, b.nextHop6));
 }

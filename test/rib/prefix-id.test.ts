@@ -199,4 +199,15 @@ t.test('randomized churn with id reuse: the peer holds exactly the Loc-RIB, and 
   }
   const reused = [...owners.values()].filter((s) => s.size > 1).length;
   t.ok(reused > 10, `prefix ids changed hands during the run (${reused} of ${owners.size})`);
+
+  // The upstream withdraws everything: the monitor holds nothing, and no attribute set stays in
+  // the pool (the export cache holds none; the Adj-RIB-Out let go of what it advertised).
+  const v4w = [...announced.keys()].filter((p) => !p.includes(':'));
+  const v6w = [...announced.keys()].filter((p) => p.includes(':'));
+  if (v4w.length > 0) engine.onUpdate(asPeer(up), onWire(buildUpdate({ withdrawn: v4w, attributes: {}, nlri: [] })));
+  if (v6w.length > 0) engine.onUpdate(asPeer(up), onWire(buildUpdate({ attributes: { mpUnreach: { afi: Afi.IPV6, safi: Safi.UNICAST, withdrawn: NlriList.fromPrefixes(Afi.IPV6, false, v6w) } } })));
+  for (let i = 0; i < 400 && !(engine.idle && engine.store.pool.releasing === 0); i++) await new Promise((r) => setImmediate(r));
+  readMonitor();
+  t.same([...held.keys()], [], 'the monitor holds nothing after the full withdrawal');
+  t.equal(engine.store.pool.size, 0, 'no attribute set is left in the pool');
 });
