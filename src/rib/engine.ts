@@ -585,20 +585,20 @@ export class RouteEngine {
       this.pending = new ChangedKeys();
       this.decidedTo4 = this.decidedTo6 = 0;
     }
-    const chunk = new ChangedKeys();
     const size = this.decidePace.size;
     const take4 = Math.min(d.ipv4.length - this.decidedTo4, size);
     const take6 = Math.min(d.ipv6.length - this.decidedTo6, size - take4);
-    chunk.ipv4 = d.ipv4.slice(this.decidedTo4, (this.decidedTo4 += take4));
-    chunk.ipv6 = d.ipv6.slice(this.decidedTo6, (this.decidedTo6 += take6));
-    this.decisions += chunk.size;
+    const v4 = d.ipv4.view(this.decidedTo4, (this.decidedTo4 += take4));
+    const v6 = d.ipv6.view(this.decidedTo6, (this.decidedTo6 += take6));
+    const taken = take4 + take6;
+    this.decisions += taken;
     const started = performance.now();
-    this.locRib.update(chunk);
-    this.decidePace.took(chunk.size, performance.now() - started);
+    this.locRib.updatePids(v4, v6);
+    this.decidePace.took(taken, performance.now() - started);
     const since = this.pendingSince;
     // What is left waiting is at most as old as what was just decided.
     if (this.waiting === 0) this.pendingSince = 0;
-    if (this.onDecided && since > 0) this.onDecided(chunk.size, (performance.now() - since) / 1000);
+    if (this.onDecided && since > 0) this.onDecided(taken, (performance.now() - since) / 1000);
   }
 
   private exportTarget(peer: Peer): ExportTarget {

@@ -115,9 +115,14 @@ export class LocRib {
 
   /** Decide every changed key again; listeners get the changes. Returns how many bests changed. */
   update(changes: ChangedKeys): number {
+    return this.updatePids(changes.ipv4.view(), changes.ipv6.view());
+  }
+
+  /** Decide the given prefix ids of each family again; listeners get the changes. Returns how many bests changed. */
+  updatePids(ipv4: ArrayLike<number>, ipv6: ArrayLike<number>): number {
     let n = 0;
-    if (changes.ipv4.length > 0) n += this.decideAll(this.store.ipv4, changes.ipv4);
-    if (changes.ipv6.length > 0) n += this.decideAll(this.store.ipv6, changes.ipv6);
+    if (ipv4.length > 0) n += this.decideAll(this.store.ipv4, ipv4);
+    if (ipv6.length > 0) n += this.decideAll(this.store.ipv6, ipv6);
     return n;
   }
 
@@ -182,7 +187,7 @@ export class LocRib {
     for (let r = 0; r < t.rowLimit; r++) if (t.isBest(r)) fn(t.route(r, sources));
   }
 
-  private decideAll(t: RouteTable, pids: readonly number[]): number {
+  private decideAll(t: RouteTable, pids: ArrayLike<number>): number {
     const batch = new BestChangeBatch(t.family);
     for (let i = 0; i < pids.length; i++) this.decide(t, pids[i]!, batch);
     this.emit(batch);

@@ -24,9 +24,10 @@
  */
 
 import { AttrPool, AttrPoolStats, AttrSetId, NO_ATTRS } from './attr-intern';
+import { IntList } from './int-list';
 import { ipFromString, ipv4FromString, ipv4ToString } from '../wire/addr';
 import { FamilyKey, IPV4_UNICAST, IPV6_UNICAST, familyName } from '../wire/iana';
-import { PrefixIndex, PrefixKey, V4Index, V6Index } from './prefix-key';
+import { PrefixIndex, PrefixKey, V4Index, V6Index, v6KeyFromWords, v6KeyWord } from './prefix-key';
 
 /** Row flags. */
 export const RouteFlag = {
@@ -147,6 +148,8 @@ const R_TIME = 5;
 const R_PID = 6;
 
 const PAGE_BITS = 14;
+/** Words per IPv6 prefix id in RouteTable.v6Keys: four address words, the length. */
+const V6_KEY_WORDS = 5;
 const PAGE_ROWS = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_ROWS - 1;
 
@@ -169,11 +172,18 @@ export class RouteTable {
   /** Per prefix id, paged like the rows: first row of the chain (-1: emptied or never used), and key. */
   private heads: Int32Array[] = [];
   private v4Keys: Float64Array[] = [];
-  private readonly v6Keys: string[] = [];
+  /** IPv6: per prefix id its address words and length (V6_KEY_WORDS), not a string on the GC heap. */
+  private v6Keys: Int32Array[] = [];
   private pidCapacity = 0;
   private pidHighWater = 0;
-  /** Ids whose chain emptied (still indexed; may hold stale entries, checked when popped). */
-  private emptyPids: number[] = [];
+  /**
+   * One bit per prefix id whose chain emptied (still indexed, free for a new prefix): 150 KB for a
+   * full table's ids, where a list of them took 5-8 MB in a full withdrawal. `emptyScan` is the
+   * word the next search starts at.
+   */
+  private emptyBits = new Int32Array(0);
+  private emptyCount = 0;
+  private emptyScan = 0;
   private livePids = 0;
   private readonly isV4: boolean;
 
@@ -203,7 +213,10 @@ export class RouteTable {
 
   /** The key of a prefix id (also of an emptied one, until the id goes to another prefix). */
   keyOfPid(pid: number): PrefixKey {
-    return this.isV4 ? this.v4Keys[pid >>> PAGE_BITS]![pid & PAGE_MASK]! : this.v6Keys[pid]!;
+    if (this.isV4) return this.v4Keys[pid >>> PAGE_BITS]![pid & PAGE_MASK]!;
+    const page = this.v6Keys[pid >>> PAGE_BITS]!;
+    const o = (pid & PAGE_MASK) * V6_KEY_WORDS;
+    return v6KeyFromWords(page[o]!, page[o + 1]!, page[o + 2]!, page[o + 3]!, page[o + 4]!);
   }
 
   /** First row of a prefix id's chain, or -1 (the prefix has no rows). */
@@ -217,48 +230,65 @@ export class RouteTable {
     const i = pid & PAGE_MASK;
     const was = page[i]!;
     page[i] = row;
-    if (was < 0 && row >= 0) this.livePids++;
-    else if (was >= 0 && row < 0) {
+    if (was < 0 && row >= 0) {
+      this.livePids++;
+      const bit = 1 << (pid & 31);
+      if ((this.emptyBits[pid >>> 5]! & bit) !== 0) {
+        this.emptyBits[pid >>> 5]! &= ~bit;
+        this.emptyCount--;
+      }
+    } else if (was >= 0 && row < 0) {
       this.livePids--;
-      this.emptyPids.push(pid);
-      if (this.emptyPids.length > 2 * this.pidHighWater + 1024) this.compactEmpty();
+      this.emptyBits[pid >>> 5]! |= 1 << (pid & 31);
+      this.emptyCount++;
     }
   }
 
   /** An id for a key that has none (its chain starts empty): an emptied one, or a new one. */
   newPid(key: PrefixKey): number {
     let pid = -1;
-    while (this.emptyPids.length > 0) {
-      const p = this.emptyPids.pop()!;
-      if (this.headOf(p) >= 0) continue; // live again since it emptied
-      this.index.delete(this.keyOfPid(p));
-      pid = p;
-      break;
-    }
-    if (pid < 0) {
+    if (this.emptyCount > 0) {
+      pid = this.takeEmpty();
+      this.index.delete(this.keyOfPid(pid));
+    } else {
       pid = this.pidHighWater++;
       if (pid >= this.pidCapacity) {
         this.heads.push(new Int32Array(PAGE_ROWS).fill(-1));
         if (this.isV4) this.v4Keys.push(new Float64Array(PAGE_ROWS));
+        else this.v6Keys.push(new Int32Array(PAGE_ROWS * V6_KEY_WORDS));
         this.pidCapacity += PAGE_ROWS;
+        const bits = new Int32Array(this.pidCapacity >>> 5);
+        bits.set(this.emptyBits);
+        this.emptyBits = bits;
       }
     }
     if (this.isV4) this.v4Keys[pid >>> PAGE_BITS]![pid & PAGE_MASK] = key as number;
-    else this.v6Keys[pid] = key as string;
+    else {
+      const page = this.v6Keys[pid >>> PAGE_BITS]!;
+      const o = (pid & PAGE_MASK) * V6_KEY_WORDS;
+      const k = key as string;
+      for (let i = 0; i < 4; i++) page[o + i] = v6KeyWord(k, i);
+      page[o + 4] = k.charCodeAt(16);
+    }
     this.index.set(key, pid);
     return pid;
   }
 
-  /** Drop stale and repeated entries of the empty list (a prefix that flaps pushes its id each time). */
-  private compactEmpty(): void {
-    const seen = new Uint8Array(this.pidHighWater);
-    const kept: number[] = [];
-    for (const p of this.emptyPids) {
-      if (this.headOf(p) >= 0 || seen[p] !== 0) continue;
-      seen[p] = 1;
-      kept.push(p);
+  /** Clear and return an emptied id (emptyCount > 0), searching on from where the last search ended. */
+  private takeEmpty(): number {
+    const words = this.emptyBits;
+    const n = words.length;
+    for (let k = 0; k < n; k++) {
+      const w = (this.emptyScan + k) % n;
+      const x = words[w]!;
+      if (x === 0) continue;
+      const b = 31 - Math.clz32(x & -x);
+      words[w] = x & (x - 1);
+      this.emptyCount--;
+      this.emptyScan = w;
+      return (w << 5) | b;
     }
-    this.emptyPids = kept;
+    throw new Error('prefix ids: empty count out of step with the bitmap');
   }
 
   /** The id of every prefix that has rows, in no particular order; the table must not change meanwhile. */
@@ -481,7 +511,7 @@ export class RouteTable {
 
   /** Approximate bytes held (records, index, and per prefix id its chain head and key). */
   get bytes(): number {
-    const perPid = 4 + (this.isV4 ? 8 : 48);
+    const perPid = 4 + (this.isV4 ? 8 : V6_KEY_WORDS * 4);
     const index = this.index instanceof V4Index ? this.index.bytes : (this.index as V6Index).bytes;
     return this.capacity * STRIDE * 4 + this.pidCapacity * perPid + index;
   }
@@ -510,8 +540,8 @@ export class RouteTable {
  * meanwhile is decided as that prefix, which also has it queued: deciding twice changes nothing.
  */
 export class ChangedKeys {
-  ipv4: number[] = [];
-  ipv6: number[] = [];
+  readonly ipv4 = new IntList();
+  readonly ipv6 = new IntList();
 
   add(family: FamilyKey, pid: number): void {
     if (family === IPV4_UNICAST) this.ipv4.push(pid);
@@ -523,13 +553,13 @@ export class ChangedKeys {
   }
 
   clear(): void {
-    this.ipv4.length = 0;
-    this.ipv6.length = 0;
+    this.ipv4.clear();
+    this.ipv6.clear();
   }
 
   /** The changed prefixes as keys (tests, logs), read from the store's tables. */
   keys(store: RouteStore): PrefixKey[] {
-    return [...this.ipv4.map((p) => store.ipv4.keyOfPid(p)), ...this.ipv6.map((p) => store.ipv6.keyOfPid(p))];
+    return [...Array.from(this.ipv4.view(), (p: number) => store.ipv4.keyOfPid(p)), ...Array.from(this.ipv6.view(), (p: number) => store.ipv6.keyOfPid(p))];
   }
 }
 

@@ -115,7 +115,7 @@ t.test('ineligible paths are kept but never selected', (t) => {
 t.test('IPv4 and IPv6 changes come in one batch per family', (t) => {
   const { loc, a, batches, announce } = setup();
   const c = announce(a, P4);
-  announce(a, P6).ipv6.forEach((pid) => c.add(IPV6_UNICAST, pid));
+  announce(a, P6).ipv6.view().forEach((pid) => c.add(IPV6_UNICAST, pid));
   t.equal(loc.update(c), 2);
   t.same(
     batches.map((x) => [x.family, x.length]),
@@ -272,8 +272,8 @@ t.test('random churn: the Loc-RIB always holds what selectBest picks, and the ba
       rib.markStale();
       c = rib.sweepStale();
     } else c = rib.dropAll();
-    c.ipv4.forEach((pid) => pending.add(IPV4_UNICAST, pid));
-    c.ipv6.forEach((pid) => pending.add(IPV6_UNICAST, pid));
+    c.ipv4.view().forEach((pid) => pending.add(IPV4_UNICAST, pid));
+    c.ipv6.view().forEach((pid) => pending.add(IPV6_UNICAST, pid));
     // Decide after a random number of operations, so that ghosts pile up between decisions.
     if (rand() < 0.4) {
       loc.update(pending);
