@@ -28,6 +28,7 @@
  * Ids and the summary arrays are owned by the pool: a released id may be reused at once.
  */
 
+import { IntList } from './int-list';
 import { ipv4FromString } from '../wire/addr';
 import { asPathLength, effectiveAggregator, effectiveAsPath } from '../wire/attributes/as-path';
 import { decodeAttributeList } from '../wire/attributes/decode';
@@ -108,12 +109,21 @@ export class AttrPool {
   private tail = -1;
   private arena = Buffer.alloc(0);
   private arenaUsed = SLAB;
-  /** Mostly freed slabs waiting to have their live sets moved. */
+  /**
+   * Mostly freed slabs waiting to have their live sets moved, oldest first, and per slab the
+   * release count before which it is left alone: a slab whose sets are being freed (a mass
+   * withdrawal) usually empties within twice its live sets' worth of releases and is then dropped
+   * without moving anything.
+   */
   private sparse: number[] = [];
+  private sparseDue: number[] = [];
+  private releases = 0;
   private releasesSinceEvacuation = 0;
   private offsetCol = new Uint32Array(0);
   /** Byte length per set; 0 marks a free id. */
   private lengthCol = new Uint32Array(0);
+  /** Times each id was freed: a cache keyed by set id checks it (see generation). */
+  private genCol = new Uint32Array(0);
   /**
    * One 32-byte record per set (see the S_ offsets): what the decision reads for a path is one
    * cache line, not one line per column.
@@ -122,17 +132,21 @@ export class AttrPool {
   /** Open-addressing hash table of set ids + 1 (0: empty), linear probing, under half full. */
   private slots = new Int32Array(1024);
   private slotMask = 1023;
-  private nextHop4: (string | undefined)[] = [];
-  private nextHop6: (string | undefined)[] = [];
-  private readonly free: AttrSetId[] = [];
+  /**
+   * Next hop per set and family as an index + 1 into `nextHops` (0: none): a table's sets share a
+   * handful of next hops, and an integer column costs 4 bytes a set outside the GC heap, not a
+   * pointer slot on it.
+   */
+  private nh4Col = new Int32Array(0);
+  private nh6Col = new Int32Array(0);
+  private readonly nextHops = new NextHopTable();
+  /** Freed ids, reused before new ones. */
+  private readonly free = new IntList();
   private highWater = 0;
   private live = 0;
   private totalRefs = 0;
   /** FNV-1a hash of the bytes last staged at the arena's end. */
   private stagedHash = 0;
-  // Consecutive UPDATEs from one peer mostly carry the same next hop: share the string.
-  private lastNh4 = '';
-  private lastNh6 = '';
   private readonly ctx4: CodecContext = makeContext({ as4: true });
   private readonly ctx2: CodecContext = makeContext({ as4: false });
 
@@ -202,13 +216,17 @@ export class AttrPool {
     const was = this.slabGarbage[slab]!;
     this.slabGarbage[slab] = was + this.lengthCol[id]!;
     this.lengthCol[id] = 0;
-    this.nextHop4[id] = undefined;
-    this.nextHop6[id] = undefined;
+    this.genCol[id]++;
+    this.nextHops.drop(this.nh4Col[id]!);
+    this.nextHops.drop(this.nh6Col[id]!);
+    this.nh4Col[id] = 0;
+    this.nh6Col[id] = 0;
     this.free.push(id);
     this.live--;
+    this.releases++;
     if (slab !== this.tail) {
       if (--this.slabLive[slab]! === 0) this.dropSlab(slab);
-      else if (was < SPARSE && this.slabGarbage[slab]! >= SPARSE) this.sparse.push(slab);
+      else if (was < SPARSE && this.slabGarbage[slab]! >= SPARSE) this.markSparse(slab);
     } else this.slabLive[slab]!--;
     // At most one slab moved per EVACUATE_EVERY releases: the cost of a mass withdrawal is spread.
     if (this.sparse.length > 0 && ++this.releasesSinceEvacuation >= EVACUATE_EVERY) this.evacuate();
@@ -221,13 +239,23 @@ export class AttrPool {
     this.freeSlabs.push(slab);
   }
 
-  /** Move the live sets of one mostly freed slab to the tail and drop it. */
+  private markSparse(slab: number): void {
+    this.sparse.push(slab);
+    this.sparseDue.push(this.releases + 2 * this.slabLive[slab]!);
+  }
+
+  /** Move the live sets of the oldest mostly freed slab that is due to the tail, and drop it. */
   private evacuate(): void {
     this.releasesSinceEvacuation = 0;
     let slab = -1;
     while (this.sparse.length > 0 && slab < 0) {
-      const s = this.sparse.pop()!;
-      if (this.slabs[s] !== null && s !== this.tail && this.slabGarbage[s]! >= SPARSE) slab = s;
+      const s = this.sparse[0]!;
+      if (this.slabs[s] !== null && s !== this.tail && this.slabGarbage[s]! >= SPARSE) {
+        if (this.releases < this.sparseDue[0]!) return;
+        slab = s;
+      }
+      this.sparse.shift();
+      this.sparseDue.shift();
     }
     if (slab < 0) return;
     const from = this.slabs[slab]!;
@@ -315,6 +343,15 @@ export class AttrPool {
     return this.slabs[Math.floor(off / SLAB)]!.subarray(pos, pos + this.lengthCol[id]!);
   }
 
+  /**
+   * How many times id `id` was freed so far: a cache keyed by set id that does not hold a
+   * reference stores it with its entry and trusts the entry only while it is unchanged (the id
+   * then still names the same set).
+   */
+  generation(id: AttrSetId): number {
+    return this.genCol[id] ?? 0;
+  }
+
   /** The set was decoded on (or built for) a 4-octet AS session. */
   isAs4(id: AttrSetId): boolean {
     const off = this.offsetCol[id]!;
@@ -371,7 +408,7 @@ export class AttrPool {
    * global MP_REACH_NLRI next hop for IPv6 (RFC 4760 sec. 3, RFC 2545 sec. 3).
    */
   nextHop(id: AttrSetId, family: FamilyKey): string | undefined {
-    return familyAfi(family) === Afi.IPV4 ? this.nextHop4[id] : this.nextHop6[id];
+    return this.nextHops.text(familyAfi(family) === Afi.IPV4 ? this.nh4Col[id]! : this.nh6Col[id]!);
   }
 
   get size(): number {
@@ -379,7 +416,8 @@ export class AttrPool {
   }
 
   stats(): AttrPoolStats {
-    const columns = this.offsetCol.length * (4 * 2 + STRIDE * 4 + 8 * 2);
+    // offset, length, generation, two next-hop numbers, the record.
+    const columns = this.offsetCol.length * (4 * 5 + STRIDE * 4);
     return { sets: this.live, references: this.totalRefs, bytes: this.slabs.reduce((n, b) => n + (b?.length ?? 0), 0) + this.slots.byteLength + columns };
   }
 
@@ -396,7 +434,7 @@ export class AttrPool {
     if (this.arenaUsed + n <= SLAB) return;
     if (n > SLAB) throw new RangeError(`attribute set of ${n} bytes`);
     if (this.tail >= 0 && this.slabLive[this.tail] === 0) this.dropSlab(this.tail);
-    else if (this.tail >= 0 && this.slabGarbage[this.tail]! >= SPARSE) this.sparse.push(this.tail);
+    else if (this.tail >= 0 && this.slabGarbage[this.tail]! >= SPARSE) this.markSparse(this.tail);
     const slab = this.freeSlabs.length > 0 ? this.freeSlabs.pop()! : this.slabs.length;
     this.arena = Buffer.allocUnsafeSlow(SLAB);
     this.slabs[slab] = this.arena;
@@ -530,18 +568,10 @@ export class AttrPool {
     rec[at + S_NEIGHBOR_AS] = neighborAsOf(path, this.localAs);
 
     const mp = a.mpReach;
-    let nh4 = a.nextHop ?? (mp !== undefined && mp.afi === Afi.IPV4 ? mp.nextHop : undefined);
-    let nh6 = mp !== undefined && mp.afi === Afi.IPV6 ? mp.nextHop : undefined;
-    if (nh4 !== undefined) {
-      if (nh4 === this.lastNh4) nh4 = this.lastNh4;
-      else this.lastNh4 = nh4;
-    }
-    if (nh6 !== undefined) {
-      if (nh6 === this.lastNh6) nh6 = this.lastNh6;
-      else this.lastNh6 = nh6;
-    }
-    this.nextHop4[id] = nh4;
-    this.nextHop6[id] = nh6;
+    const nh4 = a.nextHop ?? (mp !== undefined && mp.afi === Afi.IPV4 ? mp.nextHop : undefined);
+    const nh6 = mp !== undefined && mp.afi === Afi.IPV6 ? mp.nextHop : undefined;
+    this.nh4Col[id] = nh4 === undefined ? 0 : this.nextHops.take(nh4);
+    this.nh6Col[id] = nh6 === undefined ? 0 : this.nextHops.take(nh6);
   }
 
   /** Take a freed set's id out of the hash table (backward-shift deletion, no tombstones). */
@@ -581,9 +611,56 @@ export class AttrPool {
     const lengths = new Uint32Array(cap);
     lengths.set(this.lengthCol);
     this.lengthCol = lengths;
+    const gens = new Uint32Array(cap);
+    gens.set(this.genCol);
+    this.genCol = gens;
+    const nh4 = new Int32Array(cap);
+    nh4.set(this.nh4Col);
+    this.nh4Col = nh4;
+    const nh6 = new Int32Array(cap);
+    nh6.set(this.nh6Col);
+    this.nh6Col = nh6;
     const rec = new Uint32Array(cap * STRIDE);
     rec.set(this.rec);
     this.rec = rec;
+  }
+}
+
+/** Next-hop strings by number (1-based), counted by the sets that use them. */
+class NextHopTable {
+  private texts: (string | undefined)[] = [undefined];
+  private refs: number[] = [0];
+  private byText = new Map<string, number>();
+  private free: number[] = [];
+  // Consecutive sets mostly carry the same next hop: skip the map for a repeat.
+  private lastText = '';
+  private lastNumber = 0;
+
+  /** The number of `text`, with a reference taken. */
+  take(text: string): number {
+    let n = text === this.lastText && this.texts[this.lastNumber] === text ? this.lastNumber : this.byText.get(text);
+    if (n === undefined) {
+      n = this.free.length > 0 ? this.free.pop()! : this.texts.length;
+      this.texts[n] = text;
+      this.refs[n] = 0;
+      this.byText.set(text, n);
+    }
+    this.refs[n]!++;
+    this.lastText = text;
+    this.lastNumber = n;
+    return n;
+  }
+
+  /** Drop a reference on number `n` (0: none). */
+  drop(n: number): void {
+    if (n === 0 || --this.refs[n]! > 0) return;
+    this.byText.delete(this.texts[n]!);
+    this.texts[n] = undefined;
+    this.free.push(n);
+  }
+
+  text(n: number): string | undefined {
+    return this.texts[n];
   }
 }
 

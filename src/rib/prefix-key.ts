@@ -46,6 +46,24 @@ export function v6Key(a: Uint8Array, len: number): V6Key {
   return String.fromCharCode(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!, len);
 }
 
+/** Key of an IPv6 prefix from its address as four 32-bit words (big-endian) and its length. */
+export function v6KeyFromWords(a: number, b: number, c: number, d: number, len: number): V6Key {
+  // prettier-ignore
+  return String.fromCharCode(
+    a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255,
+    b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255,
+    c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255,
+    d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255,
+    len,
+  );
+}
+
+/** Word `i` (0-3) of an IPv6 key's address, big-endian (see v6KeyFromWords). */
+export function v6KeyWord(key: V6Key, i: number): number {
+  const o = i * 4;
+  return (key.charCodeAt(o) << 24) | (key.charCodeAt(o + 1) << 16) | (key.charCodeAt(o + 2) << 8) | key.charCodeAt(o + 3);
+}
+
 /** The 16 address bytes of an IPv6 key. */
 export function v6KeyBytes(key: V6Key, out: Buffer = Buffer.alloc(16)): Buffer {
   for (let i = 0; i < 16; i++) out[i] = key.charCodeAt(i);
@@ -169,8 +187,13 @@ export interface PrefixIndex<K extends PrefixKey> {
 const SEGMENT_BITS = 6;
 const SEGMENTS = 1 << SEGMENT_BITS;
 
-// An IPv4 slot: the address, the prefix length + 1 (0: empty slot), the value.
-const V4_SLOT = 3;
+// An IPv4 slot: the address, then the prefix length + 1 (0: empty slot) in the low 6 bits and the
+// value above them.
+const V4_SLOT = 2;
+const LEN_BITS = 6;
+const LEN_MASK = (1 << LEN_BITS) - 1;
+/** Largest value a V4Index holds (26 bits: 67M prefix ids). */
+export const V4_INDEX_MAX_VALUE = (1 << (32 - LEN_BITS)) - 1;
 
 /** 32-bit mix of an IPv4 address and length (murmur3-style finalizer): top bits segment, low bits slot. */
 function hashV4(addr: number, len1: number): number {
@@ -182,10 +205,10 @@ function hashV4(addr: number, len1: number): number {
 
 /**
  * Linear-probing hash table from IPv4 keys to rows, kept under 60% full, with backward-shift
- * deletion so that there are no tombstones and lookups never slow down with churn. A slot is three
- * 32-bit words side by side (address, length, value), so a lookup costs one cache miss, not one
- * for the key and one for the value: 1M prefixes fit in 2^21 slots, 25 MB, none of it on the
- * garbage-collected heap.
+ * deletion so that there are no tombstones and lookups never slow down with churn. A slot is two
+ * 32-bit words side by side (the address; the length and the value), so a lookup costs one cache
+ * miss, not one for the key and one for the value: 1M prefixes fit in 2^21 slots, 16 MB, none of
+ * it on the garbage-collected heap.
  *
  * The table is 64 independent segments (the top 6 bits of the hash pick one), each growing on its
  * own: growing rehashes 1/64 of the entries, so a table on its way to a million prefixes never
@@ -214,7 +237,7 @@ export class V4Index implements PrefixIndex<V4Key> {
   private probe(slots: Int32Array, mask: number, h: number, addr: number, len1: number): number {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const o = i * V4_SLOT;
-      const l = slots[o + 1]!;
+      const l = slots[o + 1]! & LEN_MASK;
       if (l === 0 || (l === len1 && slots[o] === addr)) return i;
     }
   }
@@ -226,10 +249,12 @@ export class V4Index implements PrefixIndex<V4Key> {
     const h = hashV4(addr, len1);
     const slots = this.slots[h >>> (32 - SEGMENT_BITS)]!;
     const o = this.probe(slots, this.masks[h >>> (32 - SEGMENT_BITS)]!, h, addr, len1) * V4_SLOT;
-    return slots[o + 1] === 0 ? -1 : slots[o + 2]!;
+    const w = slots[o + 1]!;
+    return w === 0 ? -1 : w >>> LEN_BITS;
   }
 
   set(key: V4Key, row: number): void {
+    if (!(row >= 0 && row <= V4_INDEX_MAX_VALUE)) throw new RangeError(`V4Index value out of range: ${row}`);
     const a = Math.floor(key / 64);
     const len1 = key - a * 64 + 1;
     const addr = a | 0;
@@ -240,11 +265,10 @@ export class V4Index implements PrefixIndex<V4Key> {
     const o = this.probe(slots, this.masks[s]!, h, addr, len1) * V4_SLOT;
     if (slots[o + 1] === 0) {
       slots[o] = addr;
-      slots[o + 1] = len1;
       this.counts[s]++;
       this.count++;
     }
-    slots[o + 2] = row;
+    slots[o + 1] = len1 | (row << LEN_BITS);
   }
 
   delete(key: V4Key): boolean {
@@ -261,7 +285,7 @@ export class V4Index implements PrefixIndex<V4Key> {
     // not lie cyclically in (hole, their slot].
     for (let j = (i + 1) & mask; slots[j * V4_SLOT + 1] !== 0; j = (j + 1) & mask) {
       const o = j * V4_SLOT;
-      const h = hashV4(slots[o]!, slots[o + 1]!) & mask;
+      const h = hashV4(slots[o]!, slots[o + 1]! & LEN_MASK) & mask;
       const stays = i <= j ? i < h && h <= j : i < h || h <= j;
       if (stays) continue;
       slots.copyWithin(i * V4_SLOT, o, o + V4_SLOT);
@@ -282,7 +306,7 @@ export class V4Index implements PrefixIndex<V4Key> {
   forEachKey(fn: (key: V4Key) => void): void {
     for (const slots of this.slots) {
       for (let o = 0; o < slots.length; o += V4_SLOT) {
-        const l = slots[o + 1]!;
+        const l = slots[o + 1]! & LEN_MASK;
         if (l !== 0) fn((slots[o]! >>> 0) * 64 + l - 1);
       }
     }
@@ -295,11 +319,10 @@ export class V4Index implements PrefixIndex<V4Key> {
     const mask = cap - 1;
     for (let o = 0; o < old.length; o += V4_SLOT) {
       if (old[o + 1] === 0) continue;
-      let i = hashV4(old[o]!, old[o + 1]!) & mask;
+      let i = hashV4(old[o]!, old[o + 1]! & LEN_MASK) & mask;
       while (slots[i * V4_SLOT + 1] !== 0) i = (i + 1) & mask;
       slots[i * V4_SLOT] = old[o]!;
       slots[i * V4_SLOT + 1] = old[o + 1]!;
-      slots[i * V4_SLOT + 2] = old[o + 2]!;
     }
     this.slots[s] = slots;
     this.masks[s] = mask;
@@ -323,13 +346,19 @@ function hashV6(w0: number, w1: number, w2: number, w3: number, len: number): nu
   return (h ^ (h >>> 13)) >>> 0;
 }
 
-// An IPv6 slot: four address words, the prefix length + 1 (0: empty slot), the value.
-const V6_SLOT = 6;
+// An IPv6 slot: four address words, then the prefix length + 1 (0: empty slot) in the low 8 bits
+// and the value above them.
+const V6_SLOT = 5;
+const V6_LEN_BITS = 8;
+const V6_LEN_MASK = (1 << V6_LEN_BITS) - 1;
+/** Largest value a V6Index holds (24 bits: 16M prefix ids). */
+export const V6_INDEX_MAX_VALUE = (1 << (32 - V6_LEN_BITS)) - 1;
 
 /**
  * The IPv6 counterpart of V4Index: keys stored as their address words and length next to the
- * value in typed arrays (24 bytes per slot, nothing on the garbage-collected heap), 64 segments, linear
- * probing under 60% full, backward-shift deletion. A Map from the 17-character key strings cost a
+ * value in typed arrays (20 bytes per slot, nothing on the garbage-collected heap), 64 segments, linear
+ * probing under 80% full (a table a fifth the size of the IPv4 one: density matters more than the
+ * extra probe), backward-shift deletion. A Map from the 17-character key strings cost a
  * string and a hash-map entry per prefix per table, and measured ~3x slower per lookup.
  */
 export class V6Index implements PrefixIndex<V6Key> {
@@ -369,7 +398,7 @@ export class V6Index implements PrefixIndex<V6Key> {
   private probe(keys: Int32Array, mask: number, h: number): number {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const o = i * V6_SLOT;
-      const l = keys[o + 4]!;
+      const l = keys[o + 4]! & V6_LEN_MASK;
       if (l === 0) return i;
       if (l === this.len && keys[o] === this.w0 && keys[o + 1] === this.w1 && keys[o + 2] === this.w2 && keys[o + 3] === this.w3) return i;
     }
@@ -380,13 +409,15 @@ export class V6Index implements PrefixIndex<V6Key> {
     const s = h >>> (32 - SEGMENT_BITS);
     const keys = this.keys[s]!;
     const o = this.probe(keys, this.masks[s]!, h) * V6_SLOT;
-    return keys[o + 4] === 0 ? -1 : keys[o + 5]!;
+    const w = keys[o + 4]!;
+    return w === 0 ? -1 : w >>> V6_LEN_BITS;
   }
 
   set(key: V6Key, row: number): void {
+    if (!(row >= 0 && row <= V6_INDEX_MAX_VALUE)) throw new RangeError(`V6Index value out of range: ${row}`);
     const h = this.load(key);
     const s = h >>> (32 - SEGMENT_BITS);
-    if ((this.counts[s]! + 1) * 5 > (this.masks[s]! + 1) * 3) this.grow(s);
+    if ((this.counts[s]! + 1) * 5 > (this.masks[s]! + 1) * 4) this.grow(s);
     const keys = this.keys[s]!;
     const i = this.probe(keys, this.masks[s]!, h);
     const o = i * V6_SLOT;
@@ -395,11 +426,10 @@ export class V6Index implements PrefixIndex<V6Key> {
       keys[o + 1] = this.w1;
       keys[o + 2] = this.w2;
       keys[o + 3] = this.w3;
-      keys[o + 4] = this.len;
       this.counts[s]++;
       this.count++;
     }
-    keys[o + 5] = row;
+    keys[o + 4] = this.len | (row << V6_LEN_BITS);
   }
 
   delete(key: V6Key): boolean {
@@ -412,7 +442,7 @@ export class V6Index implements PrefixIndex<V6Key> {
     // Backward shift, as in V4Index.
     for (let j = (i + 1) & mask; keys[j * V6_SLOT + 4] !== 0; j = (j + 1) & mask) {
       const o = j * V6_SLOT;
-      const h = hashV6(keys[o]!, keys[o + 1]!, keys[o + 2]!, keys[o + 3]!, keys[o + 4]!) & mask;
+      const h = hashV6(keys[o]!, keys[o + 1]!, keys[o + 2]!, keys[o + 3]!, keys[o + 4]! & V6_LEN_MASK) & mask;
       const stays = i <= j ? i < h && h <= j : i < h || h <= j;
       if (stays) continue;
       keys.copyWithin(i * V6_SLOT, o, o + V6_SLOT);
@@ -433,21 +463,9 @@ export class V6Index implements PrefixIndex<V6Key> {
   forEachKey(fn: (key: V6Key) => void): void {
     for (const keys of this.keys) {
       for (let o = 0; o < keys.length; o += V6_SLOT) {
-        const l = keys[o + 4]!;
+        const l = keys[o + 4]! & V6_LEN_MASK;
         if (l === 0) continue;
-        const a = keys[o]!;
-        const b = keys[o + 1]!;
-        const c = keys[o + 2]!;
-        const d = keys[o + 3]!;
-        fn(
-          String.fromCharCode(
-            a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255,
-            b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255,
-            c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255,
-            d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255,
-            l - 1,
-          ),
-        );
+        fn(v6KeyFromWords(keys[o]!, keys[o + 1]!, keys[o + 2]!, keys[o + 3]!, l - 1));
       }
     }
   }
@@ -460,7 +478,7 @@ export class V6Index implements PrefixIndex<V6Key> {
     for (let j = 0; j <= this.masks[s]!; j++) {
       const o = j * V6_SLOT;
       if (oldKeys[o + 4] === 0) continue;
-      let i = hashV6(oldKeys[o]!, oldKeys[o + 1]!, oldKeys[o + 2]!, oldKeys[o + 3]!, oldKeys[o + 4]!) & mask;
+      let i = hashV6(oldKeys[o]!, oldKeys[o + 1]!, oldKeys[o + 2]!, oldKeys[o + 3]!, oldKeys[o + 4]! & V6_LEN_MASK) & mask;
       while (keys[i * V6_SLOT + 4] !== 0) i = (i + 1) & mask;
       // Word by word: a subarray per entry cost more than the copy.
       for (let k = 0; k < V6_SLOT; k++) keys[i * V6_SLOT + k] = oldKeys[o + k]!;

@@ -98,6 +98,34 @@ t.test('release frees a set at zero references and its id is reused', (t) => {
   t.end();
 });
 
+t.test('next hops per set and family stay right as sets come and go', (t) => {
+  const pool = new AttrPool();
+  const v4 = (nh: string, med: number) => pool.internUpdate(received({ ...BASE, nextHop: nh, med }, ['192.0.2.0/24']), true, false);
+  const a = v4('192.0.2.1', 1);
+  const b = v4('192.0.2.1', 2);
+  const c = v4('192.0.2.2', 3);
+  t.equal(pool.nextHop(a, IPV4_UNICAST), '192.0.2.1');
+  t.equal(pool.nextHop(b, IPV4_UNICAST), '192.0.2.1', 'a next hop shared by two sets');
+  t.equal(pool.nextHop(c, IPV4_UNICAST), '192.0.2.2');
+  t.equal(pool.nextHop(a, IPV6_UNICAST), undefined, 'no IPv6 next hop in an IPv4 set');
+  pool.release(a);
+  t.equal(pool.nextHop(b, IPV4_UNICAST), '192.0.2.1', 'kept while another set uses it');
+  pool.release(b);
+  pool.release(c);
+  const d = v4('198.51.100.9', 4);
+  const e = v4('192.0.2.2', 5);
+  t.equal(pool.nextHop(d, IPV4_UNICAST), '198.51.100.9', 'a new next hop after all users of the old ones left');
+  t.equal(pool.nextHop(e, IPV4_UNICAST), '192.0.2.2');
+  const v6 = pool.internUpdate(
+    received({ origin: 0, asPath: [], mpReach: { afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: '2001:db8::7', nlri: NlriList.fromPrefixes(Afi.IPV6, false, ['2001:db8:1::/48']) } }, []),
+    true,
+    false,
+  );
+  t.equal(pool.nextHop(v6, IPV6_UNICAST), '2001:db8::7', 'IPv6: the MP_REACH_NLRI global next hop');
+  t.equal(pool.nextHop(v6, IPV4_UNICAST), undefined);
+  t.end();
+});
+
 t.test('summary: what the decision reads', (t) => {
   const pool = new AttrPool({ localAs: 64500 });
   const a = pool.internUpdate(
