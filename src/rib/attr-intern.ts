@@ -28,7 +28,7 @@
  * Ids and the summary arrays are owned by the pool: a released id may be reused at once.
  */
 
-import { IntList } from './int-list';
+import { grown, IntList } from './int-list';
 import { ipv4FromString } from '../wire/addr';
 import { asPathLength, effectiveAggregator, effectiveAsPath } from '../wire/attributes/as-path';
 import { decodeAttributeList } from '../wire/attributes/decode';
@@ -605,24 +605,12 @@ export class AttrPool {
 
   private grow(min: number): void {
     const cap = Math.max(min, Math.ceil(this.offsetCol.length * 1.5), 1024);
-    const offsets = new Uint32Array(cap);
-    offsets.set(this.offsetCol);
-    this.offsetCol = offsets;
-    const lengths = new Uint32Array(cap);
-    lengths.set(this.lengthCol);
-    this.lengthCol = lengths;
-    const gens = new Uint32Array(cap);
-    gens.set(this.genCol);
-    this.genCol = gens;
-    const nh4 = new Int32Array(cap);
-    nh4.set(this.nh4Col);
-    this.nh4Col = nh4;
-    const nh6 = new Int32Array(cap);
-    nh6.set(this.nh6Col);
-    this.nh6Col = nh6;
-    const rec = new Uint32Array(cap * STRIDE);
-    rec.set(this.rec);
-    this.rec = rec;
+    this.offsetCol = grown(this.offsetCol, cap);
+    this.lengthCol = grown(this.lengthCol, cap);
+    this.genCol = grown(this.genCol, cap);
+    this.nh4Col = grown(this.nh4Col, cap);
+    this.nh6Col = grown(this.nh6Col, cap);
+    this.rec = grown(this.rec, cap * STRIDE);
   }
 }
 

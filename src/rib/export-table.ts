@@ -35,6 +35,7 @@ import { FamilyKey, IPV4_UNICAST } from '../wire/iana';
 import { Writer } from '../wire/writer';
 import type { AttrPool, AttrSetId } from './attr-intern';
 import { FAST_NOT_EXPORTED, FAST_UNSUPPORTED, FastExportTarget, writeEbgpExport } from './export-bytes';
+import { grown } from './int-list';
 
 /** Not sent to the group (filtered, or the rewrite says no). */
 export const NOT_EXPORTED = -1;
@@ -113,15 +114,10 @@ export class ExportTable {
 
   private grow(need: number): void {
     const size = Math.max(need, Math.ceil(this.slot.length * 1.5), 1024);
-    const slot = new Int32Array(size).fill(MISS);
-    slot.set(this.slot);
-    const src = new Uint32Array(size);
-    src.set(this.src);
-    const gen = new Uint32Array(size);
-    gen.set(this.gen);
-    this.slot = slot;
-    this.src = src;
-    this.gen = gen;
+    const from = this.slot.length;
+    this.slot = grown(this.slot, size).fill(MISS, from);
+    this.src = grown(this.src, size);
+    this.gen = grown(this.gen, size);
   }
 
   /** Encode `a` (an export, or null) as a record; its id, or NOT_EXPORTED. */
@@ -156,14 +152,9 @@ export class ExportTable {
     }
     const id = this.records++;
     if (id >= this.recSlab.length) {
-      const grow = (x: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> => {
-        const y = new Uint32Array(x.length * 2);
-        y.set(x);
-        return y;
-      };
-      this.recSlab = grow(this.recSlab);
-      this.recOff = grow(this.recOff);
-      this.recLen = grow(this.recLen);
+      this.recSlab = grown(this.recSlab, id * 2);
+      this.recOff = grown(this.recOff, id * 2);
+      this.recLen = grown(this.recLen, id * 2);
     }
     const s = this.slabs.length - 1;
     this.slabs[s]!.set(bytes, this.slabPos);
@@ -194,11 +185,9 @@ export class ExportTable {
   same(id: number, t: ExportTable, other: number): boolean {
     if (t === this && id === other) return true;
     if (id < 0 || other < 0) return id === other;
+    // A record made on bytes is a view of a writer that the other record() may reuse: copy it.
     const a = (id & FAST_ID) !== 0 ? Buffer.from(this.record(id)) : this.record(id);
-    const b = t.record(other);
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
+    return sameBytes(a, t.record(other));
   }
 
   /** Start over when the table has outgrown the live attribute sets. Only between batches. */

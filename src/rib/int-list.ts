@@ -1,4 +1,14 @@
 /**
+ * A copy of `a` in a new array of the same kind, `size` long (the new tail zero): how the RIB's
+ * typed columns grow.
+ */
+export function grown<T extends Int32Array | Uint32Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (length: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+/**
  * A growable list of 32-bit integers in a typed array: a million prefix ids cost 4 MB outside the
  * garbage-collected heap, not 8 MB of array slots that every major GC walks and that survive young
  * collections only to be copied. Grows by doubling.
@@ -12,11 +22,7 @@ export class IntList {
   }
 
   push(v: number): void {
-    if (this.length === this.buf.length) {
-      const bigger = new Int32Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
+    if (this.length === this.buf.length) this.buf = grown(this.buf, this.buf.length * 2);
     this.buf[this.length++] = v;
   }
 

@@ -22,6 +22,7 @@
 import { AttrSetId, NO_ATTRS } from './attr-intern';
 import { DecisionContext, decisionContext, DecisionOptions, PathSelector } from './decision';
 import { PrefixKey } from './prefix-key';
+import { grown } from './int-list';
 import { ChangedKeys, Route, RouteFlag, RouteStore, RouteTable } from './route';
 import { FamilyKey, IPV4_UNICAST } from '../wire/iana';
 
@@ -277,11 +278,7 @@ export class LocRib {
   }
 
   private growScratch(cap: number): void {
-    const chain = new Int32Array(cap);
-    chain.set(this.chain);
-    this.chain = chain;
-    const cand = new Int32Array(cap);
-    cand.set(this.candRows);
-    this.candRows = cand;
+    this.chain = grown(this.chain, cap);
+    this.candRows = grown(this.candRows, cap);
   }
 }

@@ -386,10 +386,10 @@ export class V6Index implements PrefixIndex<V6Key> {
 
   /** Split `key` into words; returns its hash. */
   private load(key: V6Key): number {
-    this.w0 = (key.charCodeAt(0) << 24) | (key.charCodeAt(1) << 16) | (key.charCodeAt(2) << 8) | key.charCodeAt(3);
-    this.w1 = (key.charCodeAt(4) << 24) | (key.charCodeAt(5) << 16) | (key.charCodeAt(6) << 8) | key.charCodeAt(7);
-    this.w2 = (key.charCodeAt(8) << 24) | (key.charCodeAt(9) << 16) | (key.charCodeAt(10) << 8) | key.charCodeAt(11);
-    this.w3 = (key.charCodeAt(12) << 24) | (key.charCodeAt(13) << 16) | (key.charCodeAt(14) << 8) | key.charCodeAt(15);
+    this.w0 = v6KeyWord(key, 0);
+    this.w1 = v6KeyWord(key, 1);
+    this.w2 = v6KeyWord(key, 2);
+    this.w3 = v6KeyWord(key, 3);
     this.len = key.charCodeAt(16) + 1;
     return hashV6(this.w0, this.w1, this.w2, this.w3, this.len);
   }

@@ -24,7 +24,7 @@
  */
 
 import { AttrPool, AttrPoolStats, AttrSetId, NO_ATTRS } from './attr-intern';
-import { IntList } from './int-list';
+import { grown, IntList } from './int-list';
 import { ipFromString, ipv4FromString, ipv4ToString } from '../wire/addr';
 import { FamilyKey, IPV4_UNICAST, IPV6_UNICAST, familyName } from '../wire/iana';
 import { PrefixIndex, PrefixKey, V4Index, V6Index, v6KeyFromWords, v6KeyWord } from './prefix-key';
@@ -246,7 +246,7 @@ export class RouteTable {
 
   /** An id for a key that has none (its chain starts empty): an emptied one, or a new one. */
   newPid(key: PrefixKey): number {
-    let pid = -1;
+    let pid: number;
     if (this.emptyCount > 0) {
       pid = this.takeEmpty();
       this.index.delete(this.keyOfPid(pid));
@@ -257,9 +257,7 @@ export class RouteTable {
         if (this.isV4) this.v4Keys.push(new Float64Array(PAGE_ROWS));
         else this.v6Keys.push(new Int32Array(PAGE_ROWS * V6_KEY_WORDS));
         this.pidCapacity += PAGE_ROWS;
-        const bits = new Int32Array(this.pidCapacity >>> 5);
-        bits.set(this.emptyBits);
-        this.emptyBits = bits;
+        this.emptyBits = grown(this.emptyBits, this.pidCapacity >>> 5);
       }
     }
     if (this.isV4) this.v4Keys[pid >>> PAGE_BITS]![pid & PAGE_MASK] = key as number;
